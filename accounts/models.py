@@ -1,0 +1,82 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """Staff sign in with a username and password; a holder's user has no usable password
+    and is reached only through one of the holder's mailboxes (accounts.backends)."""
+
+
+class Holder(models.Model):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="holder")
+    first_name = models.CharField(_("nome"), max_length=100)
+    last_name = models.CharField(_("cognome"), max_length=100)
+    fiscal_code = models.CharField(_("codice fiscale"), max_length=16, unique=True)
+    email = models.EmailField(_("e-mail di riferimento"))
+    phone = models.CharField(_("telefono"), max_length=30, blank=True)
+    street = models.CharField(_("indirizzo"), max_length=200, blank=True)
+    postal_code = models.CharField(_("CAP"), max_length=5, blank=True)
+    city = models.CharField(_("città"), max_length=100, blank=True)
+    province = models.CharField(_("provincia"), max_length=2, blank=True)
+    country = models.CharField(_("nazione"), max_length=2, default="IT")
+    company_name = models.CharField(_("ragione sociale"), max_length=200, blank=True)
+    vat_number = models.CharField(_("partita IVA"), max_length=11, blank=True)
+    sdi_code = models.CharField(_("codice destinatario"), max_length=7, blank=True)
+    invoice_pec = models.EmailField(_("PEC per fatture"), blank=True)
+    language = models.CharField(_("lingua"), max_length=5, default="it")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("titolare")
+        verbose_name_plural = _("titolari")
+        indexes = [models.Index(fields=["last_name", "first_name"])]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name} ({self.fiscal_code})"
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}"
+
+
+class Operation(models.Model):
+    """One line of Esito Operazioni (SPEC 3.8). The address is a snapshot, so the log keeps
+    reading right after a mailbox is renamed or terminated."""
+
+    class Kind(models.TextChoices):
+        TOPUP = "topup", _("Ricarica")
+        ORDER = "order", _("Ordine")
+        RENEWAL = "renewal", _("Rinnovo")
+        DEACTIVATION = "deactivation", _("Disattivazione")
+        STATUS = "status", _("Cambio stato")
+        PASSWORD = "password", _("Cambio password")
+        PROFILE = "profile", _("Modifica dati")
+        ADJUSTMENT = "adjustment", _("Rettifica credito")
+
+    class Outcome(models.TextChoices):
+        COMPLETED = "completed", _("Completato")
+        PENDING = "pending", _("In attesa di pagamento")
+        CANCELLED = "cancelled", _("Annullato")
+        FAILED = "failed", _("Fallito")
+
+    holder = models.ForeignKey(Holder, on_delete=models.CASCADE, related_name="operations")
+    created_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    mailbox_address = models.CharField(max_length=254, blank=True)
+    description = models.CharField(max_length=300)
+    amount_cents = models.BigIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.COMPLETED)
+    # Lets the service that started an operation (a top-up, an order) settle its outcome later.
+    reference = models.CharField(max_length=100, unique=True, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("operazione")
+        verbose_name_plural = _("operazioni")
+        indexes = [
+            models.Index(fields=["holder", "-created_at", "-id"]),
+            models.Index(fields=["holder", "kind", "-created_at", "-id"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.description}"

@@ -1,0 +1,79 @@
+"""The usual cast: a holder with a wallet and certified mailboxes."""
+
+import itertools
+from datetime import timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+
+from accounts.services import holder_create
+from billing.models import LedgerEntry
+from billing.services import wallet_post
+from mailboxes.models import Mailbox, Plan
+
+PASSWORD = "Corretta-Pass1!"
+_sequence = itertools.count(1)
+_password_hash = {}
+
+
+def password_hash(raw=PASSWORD):
+    if raw not in _password_hash:
+        _password_hash[raw] = make_password(raw)
+    return _password_hash[raw]
+
+
+def make_holder(*, fiscal_code=None, credit_cents=0, **fields):
+    n = next(_sequence)
+    holder = holder_create(
+        fiscal_code=fiscal_code or _synthetic_code(n),
+        first_name=fields.pop("first_name", "Mario"),
+        last_name=fields.pop("last_name", f"Rossi{n}"),
+        email=fields.pop("email", f"titolare{n}@example.it"),
+        **fields,
+    )
+    if credit_cents:
+        wallet_post(holder_id=holder.pk, amount_cents=credit_cents, kind=LedgerEntry.Kind.ADJUSTMENT,
+                    reference=f"test:opening:{holder.pk}", description="Credito di prova")
+    return holder
+
+
+def _synthetic_code(n):
+    # Unique and well-formed; checksum validity matters only where a test validates a profile.
+    return f"TSTHLD{n:010d}"[:16]
+
+
+def make_mailbox(holder, *, address=None, plan="standard", status=Mailbox.Status.CERTIFIED,
+                 expires_in_days=400, password=PASSWORD, **fields):
+    n = next(_sequence)
+    today = timezone.localdate()
+    return Mailbox.objects.create(
+        holder=holder,
+        address=address or f"casella{n}@pec.example.it",
+        password_hash=password_hash(password),
+        plan=Plan.objects.get(code=plan),
+        status=status,
+        requested_on=fields.pop("requested_on", today - timedelta(days=30)),
+        certified_on=fields.pop("certified_on", today - timedelta(days=30)),
+        expires_on=fields.pop("expires_on", today + timedelta(days=expires_in_days)),
+        **fields,
+    )
+
+
+def make_mailboxes(holder, count, *, plan="standard"):
+    """Many mailboxes at once, for query-count and pagination tests."""
+    today = timezone.localdate()
+    plan_obj = Plan.objects.get(code=plan)
+    start = next(_sequence) * 100_000
+    return Mailbox.objects.bulk_create(
+        Mailbox(
+            holder=holder,
+            address=f"massiva{start + i}@pec.example.it",
+            password_hash=password_hash(),
+            plan=plan_obj,
+            status=Mailbox.Status.CERTIFIED,
+            requested_on=today,
+            certified_on=today,
+            expires_on=today + timedelta(days=30 + i % 700),
+        )
+        for i in range(count)
+    )
