@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "mailboxes",
     "billing",
     "addons",
+    "renewals",
     "pecportal",
 ]
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("mailboxes.urls")),
     path("", include("billing.urls")),
     path("", include("addons.urls")),
+    path("", include("renewals.urls")),
 ]

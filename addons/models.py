@@ -1,0 +1,102 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Holder
+from mailboxes.models import Mailbox, Plan
+
+
+class AddonType(models.Model):
+    """One line of the catalogue (SPEC 3.5), edited by staff."""
+
+    class Effect(models.TextChoices):
+        INBOX = "inbox", _("Spazio inbox")
+        ARCHIVE = "archive", _("Spazio archivio")
+        CONSERVATION = "conservation", _("Conservazione sostitutiva")
+
+    code = models.SlugField(unique=True)
+    name = models.CharField(_("nome"), max_length=100)
+    description = models.TextField(_("descrizione"), blank=True)
+    unit = models.CharField(_("unità"), max_length=20, default="GB")
+    yearly_unit_price_cents = models.PositiveIntegerField(_("prezzo annuo netto per unità (centesimi)"))
+    min_quantity = models.PositiveIntegerField(_("quantità minima"), default=1)
+    max_quantity = models.PositiveIntegerField(_("quantità massima"), default=50)
+    plans = models.ManyToManyField(Plan, related_name="addon_types", verbose_name=_("piani"))
+    effect = models.CharField(_("effetto"), max_length=20, choices=Effect.choices)
+    active = models.BooleanField(_("in vendita"), default=True)
+
+    class Meta:
+        verbose_name = _("tipo di servizio aggiuntivo")
+        verbose_name_plural = _("catalogo servizi aggiuntivi")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(min_quantity__gte=1), name="addon_type_min_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(max_quantity__gte=models.F("min_quantity")), name="addon_type_quantity_range"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Order(models.Model):
+    """A purchase with its price fixed at Conferma (SPEC 3.6)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("In attesa di pagamento")
+        COMPLETED = "completed", _("Completato")
+        CANCELLED = "cancelled", _("Annullato")
+
+    holder = models.ForeignKey(Holder, on_delete=models.PROTECT, related_name="orders")
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="orders")
+    addon_type = models.ForeignKey(AddonType, on_delete=models.PROTECT, related_name="orders")
+    quantity = models.PositiveIntegerField()
+    unit_price_cents = models.PositiveIntegerField()
+    years = models.PositiveIntegerField()
+    net_cents = models.PositiveIntegerField()
+    vat_cents = models.PositiveIntegerField()
+    gross_cents = models.PositiveIntegerField()
+    ends_on = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ordine")
+        verbose_name_plural = _("ordini")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(gross_cents=models.F("net_cents") + models.F("vat_cents")), name="order_gross_is_net_plus_vat"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"#{self.pk} {self.addon_type} × {self.quantity} ({self.mailbox})"
+
+
+class Addon(models.Model):
+    """An add-on active on a mailbox; it always ends with the mailbox (co-terminous)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Attivo")
+        DEACTIVATED = "deactivated", _("Disattivato")
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="addons")
+    addon_type = models.ForeignKey(AddonType, on_delete=models.PROTECT, related_name="addons")
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="addon")
+    quantity = models.PositiveIntegerField()
+    activated_on = models.DateField()
+    expires_on = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    deactivated_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("servizio aggiuntivo")
+        verbose_name_plural = _("servizi aggiuntivi")
+        ordering = ["activated_on", "id"]
+        indexes = [models.Index(fields=["mailbox", "status", "activated_on", "id"])]
+
+    def __str__(self):
+        return f"{self.addon_type} × {self.quantity} ({self.mailbox})"
