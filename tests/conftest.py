@@ -3,6 +3,8 @@ from django.conf import settings
 
 from tests.factories import PASSWORD, make_holder, make_mailbox
 
+pytest_plugins = ["tests.browser_fixtures", "tests.stripe_fixtures"]
+
 
 def pytest_configure(config):
     engine = settings.DATABASES["default"]["ENGINE"]
