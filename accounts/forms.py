@@ -2,6 +2,9 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 
+from . import validators
+from .models import Holder
+
 
 class LoginForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=254,
@@ -23,3 +26,58 @@ class LoginForm(forms.Form):
             if self.user is None:
                 raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
         return self.cleaned_data
+
+
+class ProfileForm(forms.ModelForm):
+    """What the holder may change (SPEC 3.9). Name, surname and codice fiscale are not fields
+    at all, so a forged POST carrying them is simply ignored."""
+
+    # Wider than the columns, so a too-long entry gets the rule's own message, not a length one.
+    postal_code = forms.CharField(label=_("CAP"), max_length=20,
+                                  widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 5}))
+    province = forms.CharField(label=_("Provincia"), max_length=20)
+    vat_number = forms.CharField(label=_("Partita IVA"), max_length=20, required=False)
+    sdi_code = forms.CharField(label=_("Codice destinatario"), max_length=20, required=False)
+
+    class Meta:
+        model = Holder
+        fields = [
+            "email", "phone", "street", "postal_code", "city", "province", "country",
+            "company_name", "vat_number", "sdi_code", "invoice_pec",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every order is invoiced to this address, so it cannot be left empty.
+        for name in ("street", "city"):
+            self.fields[name].required = True
+
+    def clean_phone(self):
+        value = self.cleaned_data["phone"]
+        return validators.clean_phone(value) if value else ""
+
+    def clean_postal_code(self):
+        return validators.clean_postal_code(self.cleaned_data["postal_code"])
+
+    def clean_province(self):
+        return validators.clean_province(self.cleaned_data["province"])
+
+    def clean_country(self):
+        value = self.cleaned_data["country"].strip().upper()
+        if len(value) != 2 or not value.isalpha():
+            raise forms.ValidationError(_("Indica la nazione con il codice di 2 lettere (es. IT)."))
+        return value
+
+    def clean_vat_number(self):
+        value = self.cleaned_data["vat_number"]
+        return validators.clean_vat_number(value) if value else ""
+
+    def clean_sdi_code(self):
+        value = self.cleaned_data["sdi_code"]
+        return validators.clean_sdi_code(value) if value else ""
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean_invoice_pec(self):
+        return self.cleaned_data["invoice_pec"].strip().lower()

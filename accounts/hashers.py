@@ -48,3 +48,13 @@ def mail_platform_hash_to_django(value):
     if value.startswith("{SHA512-CRYPT}$6$"):
         return "sha512_crypt$" + value[len("{SHA512-CRYPT}"):]
     return None
+
+
+def django_hash_to_mail_platform(encoded):
+    """The reverse of mail_platform_hash_to_django for what the portal writes (Argon2id), so the
+    mail platform is handed a hash it can verify and never the password itself."""
+    if encoded.startswith("argon2$argon2id$"):
+        return "{ARGON2ID}" + encoded[len("argon2"):]
+    if encoded.startswith("sha512_crypt$"):
+        return "{SHA512-CRYPT}" + encoded[len("sha512_crypt$"):]
+    raise ValueError("unsupported hash for the mail platform")

@@ -1,4 +1,7 @@
+from django.conf import settings
 from django.contrib.auth import logout
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 from django.utils.crypto import constant_time_compare
 
 from mailboxes.models import Mailbox
@@ -30,3 +33,15 @@ class LoginMailboxMiddleware:
             else:
                 logout(request)
         return self.get_response(request)
+
+
+class PortalLocaleMiddleware(LocaleMiddleware):
+    """Italian unless the visitor chose English with the switch (SPEC 1): the browser's
+    Accept-Language is not enough to turn an Italian provider's portal into English."""
+
+    def process_request(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

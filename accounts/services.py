@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from .models import Holder, Operation, User
 
@@ -24,11 +26,18 @@ def operation_settle(*, reference, outcome, description=None):
     return Operation.objects.filter(reference=reference).update(**updates)
 
 
+def holder_user_create(*, fiscal_code):
+    """The user behind a holder: no usable password, never staff, so it can only be reached
+    through one of the holder's mailboxes and never opens /admin/."""
+    user = User(username=f"holder-{fiscal_code.upper()}", is_staff=False)
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
 @transaction.atomic
 def holder_create(*, fiscal_code, first_name, last_name, email, **fields):
-    user = User.objects.create(username=f"holder-{fiscal_code.upper()}")
-    user.set_unusable_password()
-    user.save(update_fields=["password"])
+    user = holder_user_create(fiscal_code=fiscal_code)
     return Holder.objects.create(
         user=user,
         fiscal_code=fiscal_code.upper(),
@@ -37,3 +46,34 @@ def holder_create(*, fiscal_code, first_name, last_name, email, **fields):
         email=email,
         **fields,
     )
+
+
+@transaction.atomic
+def holder_update(*, holder_id, fields, by_staff=None):
+    """Apply the given field values and log which ones changed (names only: the log is shown to
+    the holder and must never echo data). Returns the changed field names, empty if none.
+
+    The row is read here, locked, rather than taken from the caller: a bound ModelForm has
+    already written its values onto its instance, which would hide every change."""
+    holder = Holder.objects.select_for_update().get(pk=holder_id)
+    changed = [name for name, value in fields.items() if getattr(holder, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(holder, name, fields[name])
+    holder.save(update_fields=changed)
+    with translation.override("it"):  # the log is written once, in the portal's source language
+        labels = ", ".join(str(Holder._meta.get_field(name).verbose_name) for name in changed)
+    who = f" (staff: {by_staff.get_username()})" if by_staff is not None else ""
+    operation_log(
+        holder_id=holder.pk,
+        kind=Operation.Kind.PROFILE,
+        description=f"Dati modificati{who}: {labels}"[:300],
+    )
+    return changed
+
+
+def holder_language_set(*, holder_id, language):
+    """The language the holder chose with the switch is also the one of their e-mails."""
+    if language in dict(settings.LANGUAGES):
+        Holder.objects.filter(pk=holder_id).update(language=language)

@@ -1,9 +1,22 @@
 from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from accounts.hashers import django_hash_to_mail_platform
 from accounts.models import Operation
 from accounts.services import operation_log
 
 from .models import Mailbox
+from .provisioning import provisioner
+
+# A terminated mailbox is gone; a requested one does not exist on the mail platform yet; a
+# suspended one is frozen by staff, who lift the suspension first (README, "Mailbox passwords").
+PASSWORD_CHANGE_STATUSES = (Mailbox.Status.CERTIFIED, Mailbox.Status.EXPIRED)
+
+
+class MailboxActionNotAllowed(Exception):
+    """The mailbox's status forbids the action; the message is shown to the person who asked."""
 
 
 def normalize_address(value):
@@ -36,4 +49,66 @@ def mailbox_set_status(*, mailbox, status, on_date, description=""):
         mailbox_address=mailbox.address,
         description=description or f"Stato: {previous} → {mailbox.get_status_display()}",
     )
+    return mailbox
+
+
+def mailbox_can_change_password(mailbox):
+    return mailbox.status in PASSWORD_CHANGE_STATUSES
+
+
+@transaction.atomic
+def mailbox_change_password(*, mailbox, new_password):
+    """Store the new password, hand it to the mail platform as a hash, and log the change.
+
+    Sessions opened with this mailbox end on their next request, because the session proof
+    (accounts.sessions) derives from the hash written here; the caller re-binds its own."""
+    mailbox = Mailbox.objects.select_for_update().get(pk=mailbox.pk)
+    if not mailbox_can_change_password(mailbox):
+        raise MailboxActionNotAllowed(_("La password di una casella in questo stato non può essere cambiata."))
+    mailbox.password_hash = make_password(new_password)
+    mailbox.save(update_fields=["password_hash"])
+    provisioner().request(
+        mailbox=mailbox, action="password", password_hash=django_hash_to_mail_platform(mailbox.password_hash)
+    )
+    operation_log(
+        holder_id=mailbox.holder_id,
+        kind=Operation.Kind.PASSWORD,
+        mailbox_address=mailbox.address,
+        description="Cambio password della casella",
+    )
+    return mailbox
+
+
+@transaction.atomic
+def mailbox_suspend(*, mailbox, by_staff):
+    mailbox = Mailbox.objects.select_for_update().get(pk=mailbox.pk)
+    if mailbox.status not in (Mailbox.Status.CERTIFIED, Mailbox.Status.EXPIRED, Mailbox.Status.REQUESTED):
+        raise MailboxActionNotAllowed(_("Solo una casella attiva, scaduta o richiesta può essere sospesa."))
+    mailbox_set_status(
+        mailbox=mailbox, status=Mailbox.Status.SUSPENDED, on_date=timezone.localdate(),
+        description=f"Casella sospesa dallo staff ({by_staff.get_username()})",
+    )
+    provisioner().request(mailbox=mailbox, action="suspend")
+    return mailbox
+
+
+@transaction.atomic
+def mailbox_reactivate(*, mailbox, by_staff):
+    """Lift a suspension. A mailbox whose expiry passed meanwhile comes back as scaduta, so the
+    nightly renewal job picks it up instead of it living on unpaid."""
+    mailbox = Mailbox.objects.select_for_update().get(pk=mailbox.pk)
+    if mailbox.status != Mailbox.Status.SUSPENDED:
+        raise MailboxActionNotAllowed(_("Solo una casella sospesa può essere riattivata."))
+    today = timezone.localdate()
+    if mailbox.certified_on is None:
+        status = Mailbox.Status.REQUESTED
+    elif mailbox.expires_on < today:
+        status = Mailbox.Status.EXPIRED
+    else:
+        status = Mailbox.Status.CERTIFIED
+    mailbox_set_status(
+        mailbox=mailbox, status=status, on_date=today,
+        description=f"Casella riattivata dallo staff ({by_staff.get_username()})",
+    )
+    provisioner().request(mailbox=mailbox, action="reactivate")
     return mailbox

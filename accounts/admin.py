@@ -1,0 +1,85 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from . import validators
+from .models import Holder, Operation, User
+from .services import holder_update, holder_user_create
+
+admin.site.register(User, UserAdmin)
+
+
+class HolderAdminForm(forms.ModelForm):
+    class Meta:
+        model = Holder
+        exclude = ["user"]
+
+    def clean_fiscal_code(self):
+        return validators.clean_fiscal_code(self.cleaned_data["fiscal_code"])
+
+    def clean_vat_number(self):
+        value = self.cleaned_data["vat_number"]
+        return validators.clean_vat_number(value) if value else ""
+
+    def clean_postal_code(self):
+        value = self.cleaned_data["postal_code"]
+        return validators.clean_postal_code(value) if value else ""
+
+    def clean_province(self):
+        value = self.cleaned_data["province"]
+        return validators.clean_province(value) if value else ""
+
+
+@admin.register(Holder)
+class HolderAdmin(admin.ModelAdmin):
+    form = HolderAdminForm
+    list_display = ["last_name", "first_name", "fiscal_code", "email", "mailbox_count"]
+    search_fields = ["fiscal_code", "last_name", "first_name", "=mailboxes__address"]
+    readonly_fields = ["mailboxes_link", "created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(mailbox_total=Count("mailboxes"))
+
+    @admin.display(description=_("caselle"), ordering="mailbox_total")
+    def mailbox_count(self, holder):
+        return holder.mailbox_total
+
+    @admin.display(description=_("caselle del titolare"))
+    def mailboxes_link(self, holder):
+        # A link rather than an inline: a professional order can own thousands of mailboxes.
+        if holder.pk is None:
+            return "-"
+        url = reverse("admin:mailboxes_mailbox_changelist") + f"?holder__id__exact={holder.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Apri l'elenco delle caselle"))
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            holder_update(holder_id=obj.pk, fields={name: form.cleaned_data[name] for name in form.changed_data},
+                          by_staff=request.user)
+        else:
+            obj.user = holder_user_create(fiscal_code=obj.fiscal_code)
+            obj.save()
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Operation)
+class OperationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "holder", "kind", "mailbox_address", "description", "amount_cents", "outcome"]
+    list_filter = ["kind", "outcome"]
+    list_select_related = ["holder"]
+    search_fields = ["=mailbox_address", "holder__fiscal_code", "holder__last_name", "reference"]
+    date_hierarchy = "created_at"

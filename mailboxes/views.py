@@ -1,0 +1,49 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.decorators import holder_required
+from accounts.sessions import bind_session_to_mailbox
+
+from .forms import MailboxFilterForm, MailboxPasswordForm
+from .selectors import mailbox_get_for_holder, mailbox_list_for_holder
+from .services import MailboxActionNotAllowed, mailbox_can_change_password, mailbox_change_password
+
+PAGE_SIZE = 25
+
+
+@holder_required
+def mailbox_list(request):
+    filters = MailboxFilterForm(request.GET or None)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    mailboxes = mailbox_list_for_holder(holder=request.holder, **criteria)
+    page = Paginator(mailboxes, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "mailboxes/list.html", {"filters": filters, "page": page, "query": query.urlencode()})
+
+
+@holder_required
+def mailbox_detail(request, mailbox_id):
+    mailbox = mailbox_get_for_holder(holder=request.holder, mailbox_id=mailbox_id)
+    return render(request, "mailboxes/detail.html", {"mailbox": mailbox})
+
+
+@holder_required
+def mailbox_password(request, mailbox_id):
+    mailbox = mailbox_get_for_holder(holder=request.holder, mailbox_id=mailbox_id)
+    allowed = mailbox_can_change_password(mailbox)
+    form = MailboxPasswordForm(mailbox, request.POST or None)
+    if request.method == "POST" and allowed and form.is_valid():
+        try:
+            mailbox = mailbox_change_password(mailbox=mailbox, new_password=form.cleaned_data["new_password1"])
+        except MailboxActionNotAllowed as refusal:
+            messages.error(request, str(refusal))
+            return redirect("mailbox_detail", mailbox_id=mailbox.pk)
+        if mailbox.pk == request.login_mailbox.pk:
+            # The password just changed is the one this session was opened with: keep it.
+            bind_session_to_mailbox(request, mailbox)
+        messages.success(request, _("Password della casella %(address)s cambiata.") % {"address": mailbox.address})
+        return redirect("mailbox_detail", mailbox_id=mailbox.pk)
+    return render(request, "mailboxes/password.html", {"mailbox": mailbox, "form": form, "allowed": allowed})
