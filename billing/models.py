@@ -15,6 +15,7 @@ class Wallet(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(balance_cents__gte=0), name="wallet_balance_never_negative"),
         ]
+        permissions = [("adjust_credit", _("Può rettificare il credito"))]
 
     def __str__(self):
         return f"{self.holder}: {self.balance_cents} c"
@@ -56,3 +57,49 @@ class LedgerEntry(models.Model):
 
     def __str__(self):
         return f"{self.reference}: {self.amount_cents} c"
+
+
+class TopUp(models.Model):
+    """One card payment into a wallet (SPEC 3.4). Its idempotency key is saved before Stripe is
+    called, so a retried request can never open a second PaymentIntent at real Stripe."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("In elaborazione")
+        SUCCEEDED = "succeeded", _("Completata")
+        FAILED = "failed", _("Non riuscita")
+        CANCELLED = "cancelled", _("Annullata")
+
+    holder = models.ForeignKey(Holder, on_delete=models.PROTECT, related_name="topups")
+    amount_cents = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    stripe_payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    client_secret = models.CharField(max_length=255, blank=True)
+    # The holder finishes the payment in the browser with Stripe.js (card entry, 3-D Secure);
+    # false only for test cards the server confirmed itself.
+    confirmed_in_browser = models.BooleanField(default=True)
+    failure_message = models.CharField(max_length=300, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("ricarica")
+        verbose_name_plural = _("ricariche")
+        ordering = ["-id"]
+        permissions = [("refund_topup", _("Può rimborsare una ricarica"))]
+        constraints = [
+            # Stripe's own minimum charge in euro (SPEC 3.4).
+            models.CheckConstraint(condition=models.Q(amount_cents__gte=50), name="topup_at_least_stripe_minimum"),
+            models.CheckConstraint(
+                condition=models.Q(refunded_at__isnull=True) | models.Q(status="succeeded"),
+                name="topup_refund_only_when_paid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.amount_cents} c ({self.status})"
+
+    @property
+    def operation_reference(self):
+        return f"topup:{self.pk}"

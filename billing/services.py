@@ -1,8 +1,29 @@
-"""Every euro cent moves through wallet_post (SPEC 3.3)."""
+"""Every euro cent moves through wallet_post (SPEC 3.3); top-ups, refunds and adjustments call it."""
 
+import logging
+import uuid
+
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import LedgerEntry, Wallet
+from accounts.models import Operation
+from accounts.money import format_euro
+from accounts.services import operation_log, operation_settle
+
+from . import hooks, stripe_gateway
+from .models import LedgerEntry, TopUp, Wallet
+
+logger = logging.getLogger(__name__)
+
+
+class BillingError(Exception):
+    """A refusal whose message (Italian) is shown as is to the holder or the staff member."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
 
 
 class InsufficientCredit(Exception):
@@ -45,3 +66,235 @@ def wallet_post(*, holder_id, amount_cents, kind, reference, description, create
         created_by=created_by,
         reason=reason,
     )
+
+
+# Top-ups (SPEC 3.4). A payment's TopUp only ever moves up this order, so Stripe events applied
+# in any order, any number of times, end in the same state: money taken is always credited.
+_STATUS_RANK = {TopUp.Status.PENDING: 0, TopUp.Status.FAILED: 1, TopUp.Status.CANCELLED: 2, TopUp.Status.SUCCEEDED: 3}
+
+
+def topup_amount_check(*, holder_id, amount_cents):
+    """Minimum and maximum per top-up; a top-up of exactly the pending orders' shortfall may go
+    below the minimum, down to Stripe's 0,50 € (a smaller shortfall is paid with 0,50 €)."""
+    if amount_cents > settings.TOPUP_MAX_CENTS:
+        raise BillingError(
+            _("L'importo massimo di una ricarica è %(max)s.") % {"max": format_euro(settings.TOPUP_MAX_CENTS)}
+        )
+    if amount_cents >= settings.TOPUP_MIN_CENTS:
+        return
+    shortfall = hooks.pending_shortfall_cents(holder_id=holder_id)
+    if shortfall > 0 and amount_cents == max(shortfall, settings.TOPUP_SHORTFALL_MIN_CENTS):
+        return
+    raise BillingError(
+        _("L'importo minimo di una ricarica è %(min)s.") % {"min": format_euro(settings.TOPUP_MIN_CENTS)}
+    )
+
+
+def topup_create(*, holder_id, amount_cents, test_card=None):
+    """Record the top-up, then open its PaymentIntent at Stripe.
+
+    Not one transaction on purpose: the TopUp and its idempotency key are committed before Stripe
+    is called, so a crash in between leaves a trace, and every network retry of the call carries the
+    same key (Stripe then opens one intent). ``test_card``
+    (stripe_gateway.TEST_CARD_*) pays with a Stripe test card, on a local Stripe only: confirmed by the
+    server, or for TEST_CARD_3DS left to Stripe.js in the browser for the 3-D Secure step.
+    """
+    topup_amount_check(holder_id=holder_id, amount_cents=amount_cents)
+    if test_card and not stripe_gateway.is_local():
+        raise BillingError(_("Le carte di prova si usano solo in modalità di prova."))
+    with transaction.atomic():
+        topup = TopUp.objects.create(holder_id=holder_id, amount_cents=amount_cents, idempotency_key=uuid.uuid4().hex)
+        operation_log(
+            holder_id=holder_id, kind=Operation.Kind.TOPUP, description=_("Ricarica con carta"),
+            amount_cents=amount_cents, outcome=Operation.Outcome.PENDING, reference=topup.operation_reference,
+        )
+    try:
+        intent = stripe_gateway.intent_create(
+            amount_cents=amount_cents,
+            metadata={"topup_id": str(topup.pk), "holder_id": str(holder_id)},
+            idempotency_key=topup.idempotency_key,
+            payment_method=test_card,
+        )
+    except stripe_gateway.PaymentError as exc:
+        _topup_settle(topup_id=topup.pk, status=TopUp.Status.FAILED, message=exc.message)
+        raise BillingError(exc.message) from exc
+    TopUp.objects.filter(pk=topup.pk).update(
+        stripe_payment_intent_id=intent.id, client_secret=intent.client_secret,
+        confirmed_in_browser=test_card in (None, stripe_gateway.TEST_CARD_3DS),
+    )
+    if test_card:
+        _topup_confirm_test_card(topup_id=topup.pk, payment_intent_id=intent.id)
+    topup.refresh_from_db()
+    return topup
+
+
+def _topup_confirm_test_card(*, topup_id, payment_intent_id):
+    # The credit itself waits for Stripe's word (webhook or return page), as with a real card.
+    try:
+        stripe_gateway.intent_confirm(payment_intent_id=payment_intent_id)
+    except stripe_gateway.PaymentError as exc:
+        if exc.declined:
+            _topup_settle(topup_id=topup_id, status=TopUp.Status.FAILED, message=exc.message)
+
+
+def _topup_for_intent(intent):
+    """The intent's TopUp, locked; None for a payment that is not one of ours."""
+    topup = TopUp.objects.select_for_update().filter(stripe_payment_intent_id=intent.id).first()
+    topup_id = str(intent.metadata.get("topup_id", ""))
+    if topup is None and topup_id.isdigit():
+        # The event overtook topup_create saving the intent id (or Stripe answered too late).
+        topup = TopUp.objects.select_for_update().filter(pk=int(topup_id), stripe_payment_intent_id__isnull=True).first()
+        if topup is not None:
+            topup.stripe_payment_intent_id = intent.id
+            topup.save(update_fields=["stripe_payment_intent_id", "updated_at"])
+    if topup is not None and (intent.amount != topup.amount_cents or intent.currency != "eur"):
+        logger.error("PaymentIntent %s does not match top-up %s: not applied", intent.id, topup.pk)
+        return None
+    return topup
+
+
+@transaction.atomic
+def topup_fulfil(*, intent):
+    """Credit a succeeded payment once, however many times and from wherever it is reported."""
+    if intent.status != "succeeded":
+        raise ValueError(f"intent {intent.id} is {intent.status}")
+    topup = _topup_for_intent(intent)
+    if topup is None or topup.status == TopUp.Status.SUCCEEDED:
+        return topup
+    wallet_post(
+        holder_id=topup.holder_id, amount_cents=topup.amount_cents, kind=LedgerEntry.Kind.TOPUP,
+        reference=f"topup:{intent.id}", description=_("Ricarica con carta"),
+    )
+    topup.status = TopUp.Status.SUCCEEDED
+    topup.failure_message = ""
+    topup.save(update_fields=["status", "failure_message", "updated_at"])
+    operation_settle(reference=topup.operation_reference, outcome=Operation.Outcome.COMPLETED,
+                     description=_("Ricarica con carta"))
+    _announce_credit(holder_id=topup.holder_id)
+    return topup
+
+
+def _announce_credit(*, holder_id):
+    # The card has been charged: a failing listener (an order that cannot complete) must not
+    # undo the credit, so it runs in a savepoint and its error is logged, not raised.
+    try:
+        with transaction.atomic():
+            hooks.credit_landed(holder_id=holder_id)
+    except Exception:
+        logger.exception("credit_landed handler failed for holder %s", holder_id)
+
+
+@transaction.atomic
+def topup_fail(*, intent):
+    """A declined attempt: nothing is credited. A later success of the same intent still credits."""
+    topup = _topup_for_intent(intent)
+    if topup is None:
+        return None
+    return _topup_settle(topup_id=topup.pk, status=TopUp.Status.FAILED,
+                         message=intent.failure_message or _("Pagamento non riuscito."))
+
+
+@transaction.atomic
+def topup_cancel(*, intent):
+    topup = _topup_for_intent(intent)
+    if topup is None:
+        return None
+    return _topup_settle(topup_id=topup.pk, status=TopUp.Status.CANCELLED, message=_("Pagamento annullato."))
+
+
+@transaction.atomic
+def _topup_settle(*, topup_id, status, message):
+    topup = TopUp.objects.select_for_update().get(pk=topup_id)
+    if _STATUS_RANK[status] <= _STATUS_RANK[topup.status]:
+        return topup
+    topup.status = status
+    topup.failure_message = message[:300]
+    topup.save(update_fields=["status", "failure_message", "updated_at"])
+    outcome = Operation.Outcome.FAILED if status == TopUp.Status.FAILED else Operation.Outcome.CANCELLED
+    operation_settle(reference=topup.operation_reference, outcome=outcome,
+                     description=(_("Ricarica con carta non riuscita: %(reason)s") % {"reason": message})[:300])
+    return topup
+
+
+def topup_sync(*, topup):
+    """Ask Stripe how an unfinished top-up stands and apply the answer (the return page's path)."""
+    if topup.status not in (TopUp.Status.PENDING, TopUp.Status.FAILED) or not topup.stripe_payment_intent_id:
+        return topup
+    try:
+        intent = stripe_gateway.intent_retrieve(payment_intent_id=topup.stripe_payment_intent_id)
+    except stripe_gateway.PaymentError:
+        return topup  # Stripe unreachable: the webhook, or the next poll, will tell
+    if intent.status == "succeeded":
+        updated = topup_fulfil(intent=intent)
+    elif intent.status == "canceled":
+        updated = topup_cancel(intent=intent)
+    elif intent.status == "requires_payment_method" and intent.failure_message:
+        updated = topup_fail(intent=intent)
+    else:
+        updated = None
+    return updated or topup
+
+
+@transaction.atomic
+def topup_refund(*, topup_id, created_by=None):
+    """Give a top-up back to the card, through Stripe, and debit it from the wallet.
+
+    Refused when the credit has already been spent: the balance may never go negative. The
+    top-up and the wallet stay locked across the Stripe call so nothing spends the credit meanwhile.
+    """
+    topup = TopUp.objects.select_for_update().get(pk=topup_id)
+    if topup.status != TopUp.Status.SUCCEEDED:
+        raise BillingError(_("Si può rimborsare solo una ricarica completata."))
+    if topup.refunded_at is not None:
+        raise BillingError(_("Questa ricarica è già stata rimborsata."))
+    wallet = Wallet.objects.select_for_update().get(holder_id=topup.holder_id)
+    if wallet.balance_cents < topup.amount_cents:
+        raise BillingError(
+            _("Rimborso rifiutato: il credito residuo (%(balance)s) è inferiore alla ricarica (%(amount)s).")
+            % {"balance": format_euro(wallet.balance_cents), "amount": format_euro(topup.amount_cents)}
+        )
+    try:
+        refund_id = stripe_gateway.refund_create(
+            payment_intent_id=topup.stripe_payment_intent_id, amount_cents=topup.amount_cents,
+            idempotency_key=f"refund-{topup.idempotency_key}",
+        )
+    except stripe_gateway.PaymentError as exc:
+        raise BillingError(exc.message) from exc
+    wallet_post(
+        holder_id=topup.holder_id, amount_cents=-topup.amount_cents, kind=LedgerEntry.Kind.REFUND,
+        reference=f"refund:{topup.stripe_payment_intent_id}", description=_("Rimborso ricarica su carta"),
+        created_by=created_by, reason=f"Stripe {refund_id}",
+    )
+    topup.refunded_at = timezone.now()
+    topup.save(update_fields=["refunded_at", "updated_at"])
+    operation_log(
+        holder_id=topup.holder_id, kind=Operation.Kind.TOPUP, amount_cents=-topup.amount_cents,
+        description=_("Rimborso su carta della ricarica n. %(id)s") % {"id": topup.pk},
+    )
+    return topup
+
+
+@transaction.atomic
+def credit_adjust(*, holder_id, amount_cents, reason, created_by=None):
+    """A staff member's (created_by) or an operator's (None) correction of a wallet, with a reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise BillingError(_("Indica il motivo della rettifica."))
+    if amount_cents == 0:
+        raise BillingError(_("L'importo della rettifica non può essere zero."))
+    try:
+        entry = wallet_post(
+            holder_id=holder_id, amount_cents=amount_cents, kind=LedgerEntry.Kind.ADJUSTMENT,
+            reference=f"adjustment:{uuid.uuid4().hex}", description=_("Rettifica credito"),
+            created_by=created_by, reason=reason[:300],
+        )
+    except InsufficientCredit as exc:
+        raise BillingError(
+            _("Credito insufficiente: il saldo è %(balance)s, mancano %(missing)s.")
+            % {"balance": format_euro(-amount_cents - exc.shortfall_cents), "missing": format_euro(exc.shortfall_cents)}
+        ) from exc
+    operation_log(
+        holder_id=holder_id, kind=Operation.Kind.ADJUSTMENT, amount_cents=amount_cents,
+        description=(_("Rettifica credito: %(reason)s") % {"reason": reason})[:300],
+    )
+    return entry

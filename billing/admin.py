@@ -1,0 +1,126 @@
+"""Staff read every wallet, entry and top-up; balances change only through credit_adjust and
+topup_refund, never by editing a row (SPEC 3.3)."""
+
+from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from accounts.money import format_euro
+
+from .forms import CreditAdjustForm
+from .models import LedgerEntry, TopUp, Wallet
+from .services import BillingError, credit_adjust, topup_refund
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Wallet)
+class WalletAdmin(ReadOnlyAdmin):
+    list_display = ["holder", "balance", "entries_link"]
+    list_select_related = ["holder"]
+    search_fields = ["holder__last_name", "holder__fiscal_code", "holder__mailboxes__address"]
+    fields = ["holder", "balance", "entries_link", "adjust_link"]
+    readonly_fields = fields
+    actions = ["adjust_credit"]
+
+    @admin.display(description=_("credito residuo"), ordering="balance_cents")
+    def balance(self, wallet):
+        return format_euro(wallet.balance_cents)
+
+    @admin.display(description=_("movimenti"))
+    def entries_link(self, wallet):
+        url = reverse("admin:billing_ledgerentry_changelist") + f"?wallet__id__exact={wallet.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Vedi i movimenti"))
+
+    @admin.display(description=_("rettifica"))
+    def adjust_link(self, wallet):
+        return format_html('<a href="{}">{}</a>', reverse("admin:billing_wallet_adjust", args=[wallet.pk]),
+                           _("Rettifica il credito"))
+
+    def has_adjust_permission(self, request):
+        return request.user.has_perm("billing.adjust_credit")
+
+    @admin.action(description=_("Rettifica il credito selezionato"), permissions=["adjust"])
+    def adjust_credit(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Seleziona un solo credito da rettificare."), messages.ERROR)
+            return None
+        return redirect("admin:billing_wallet_adjust", wallet_id=queryset.get().pk)
+
+    def get_urls(self):
+        return [
+            path("<int:wallet_id>/adjust/", self.admin_site.admin_view(self.adjust_view), name="billing_wallet_adjust"),
+        ] + super().get_urls()
+
+    def adjust_view(self, request, wallet_id):
+        if not self.has_adjust_permission(request):
+            return redirect("admin:billing_wallet_changelist")
+        wallet = get_object_or_404(Wallet.objects.select_related("holder"), pk=wallet_id)
+        form = CreditAdjustForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                credit_adjust(holder_id=wallet.holder_id, amount_cents=form.cleaned_data["amount"],
+                              reason=form.cleaned_data["reason"], created_by=request.user)
+            except BillingError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, _("Rettifica registrata."), messages.SUCCESS)
+                return redirect("admin:billing_wallet_change", wallet.pk)
+        return render(request, "billing/admin/adjust_credit.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "wallet": wallet, "form": form,
+            "balance": format_euro(wallet.balance_cents), "title": _("Rettifica il credito"),
+        })
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "wallet", "kind", "amount", "balance_after", "reference", "created_by", "reason"]
+    list_select_related = ["wallet__holder", "created_by"]
+    list_filter = ["kind"]
+    search_fields = ["reference", "wallet__holder__fiscal_code", "wallet__holder__last_name"]
+
+    @admin.display(description=_("importo"), ordering="amount_cents")
+    def amount(self, entry):
+        return format_euro(entry.amount_cents)
+
+    @admin.display(description=_("saldo dopo"))
+    def balance_after(self, entry):
+        return format_euro(entry.balance_after_cents)
+
+
+@admin.register(TopUp)
+class TopUpAdmin(ReadOnlyAdmin):
+    list_display = ["id", "holder", "amount", "status", "stripe_payment_intent_id", "created_at", "refunded_at"]
+    list_select_related = ["holder"]
+    list_filter = ["status"]
+    search_fields = ["stripe_payment_intent_id", "holder__fiscal_code", "holder__last_name"]
+    exclude = ["client_secret"]
+    actions = ["refund"]
+
+    @admin.display(description=_("importo"), ordering="amount_cents")
+    def amount(self, topup):
+        return format_euro(topup.amount_cents)
+
+    def has_refund_permission(self, request):
+        return request.user.has_perm("billing.refund_topup")
+
+    @admin.action(description=_("Rimborsa su carta le ricariche selezionate"), permissions=["refund"])
+    def refund(self, request, queryset):
+        for topup in queryset:
+            try:
+                topup_refund(topup_id=topup.pk, created_by=request.user)
+            except BillingError as exc:
+                self.message_user(request, f"#{topup.pk}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, _("Ricarica n. %(id)s rimborsata.") % {"id": topup.pk}, messages.SUCCESS)

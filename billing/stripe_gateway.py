@@ -1,0 +1,151 @@
+"""The only module that talks to Stripe (or localstripe, its stand-in on loopback).
+
+Everything else sees plain ``Intent`` values and ``PaymentError``, so no Stripe object or
+exception leaks into services, views or tests."""
+
+import logging
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import stripe
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# Stripe documents these as test PaymentMethods; localstripe knows the same ids.
+TEST_CARD_OK = "pm_card_visa"
+TEST_CARD_DECLINED = "pm_card_chargeCustomerFail"
+# Stripe's test card that always asks for 3-D Secure; the holder completes it with Stripe.js.
+TEST_CARD_3DS = "4000002760003184"
+
+
+class PaymentError(Exception):
+    """Stripe refused or could not be reached; ``message`` is safe to show a holder."""
+
+    def __init__(self, message, *, declined=False, payment_intent_id=None):
+        super().__init__(message)
+        self.message = message
+        self.declined = declined
+        self.payment_intent_id = payment_intent_id
+
+
+class InvalidWebhook(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    status: str
+    amount: int
+    currency: str
+    client_secret: str = ""
+    metadata: dict = field(default_factory=dict)
+    failure_message: str = ""
+
+
+def is_local():
+    """True when the API base is a Stripe stand-in on this machine: only then is the server-side
+    test-card path offered, so production can never confirm a payment without a real card."""
+    base = settings.STRIPE_API_BASE
+    return bool(base) and urlsplit(base).hostname in LOCAL_HOSTS
+
+
+def js_url():
+    # localstripe serves its Stripe.js stand-in under its own base, at Stripe's path.
+    return f"{settings.STRIPE_API_BASE}/js.stripe.com/v3/" if settings.STRIPE_API_BASE else "https://js.stripe.com/v3/"
+
+
+def _configure():
+    # Read on every call so a settings change (tests, a key rotation) applies at once.
+    stripe.api_key = settings.STRIPE_SECRET_KEY
+    stripe.api_base = settings.STRIPE_API_BASE or "https://api.stripe.com"
+    # localstripe ignores idempotency keys, so a retried POST there could double a payment.
+    stripe.max_network_retries = 0 if settings.STRIPE_API_BASE else settings.STRIPE_MAX_NETWORK_RETRIES
+
+
+def _intent(pi):
+    # stripe-python 16 objects have no .get(): membership tests, then indexing.
+    error = pi["last_payment_error"] if "last_payment_error" in pi else None
+    return Intent(
+        id=pi["id"],
+        status=pi["status"],
+        amount=int(pi["amount"]),
+        currency=str(pi["currency"]).lower(),
+        client_secret=pi["client_secret"] if "client_secret" in pi else "",
+        metadata=pi["metadata"].to_dict() if "metadata" in pi and pi["metadata"] else {},
+        failure_message=(error["message"] if error and "message" in error else "") or "",
+    )
+
+
+def _payment_error(exc, payment_intent_id=None):
+    if isinstance(exc, stripe.CardError):
+        return PaymentError(
+            "La carta è stata rifiutata. Prova con un'altra carta.", declined=True, payment_intent_id=payment_intent_id
+        )
+    logger.warning("Stripe call failed: %r", exc)
+    return PaymentError("Il servizio di pagamento non è raggiungibile. Riprova tra qualche minuto.")
+
+
+def intent_create(*, amount_cents, metadata, idempotency_key, payment_method=None):
+    _configure()
+    params = {
+        "amount": amount_cents,
+        "currency": "eur",
+        "payment_method_types": ["card"],
+        "metadata": metadata,
+        "idempotency_key": idempotency_key,
+    }
+    try:
+        if payment_method == TEST_CARD_3DS:
+            payment_method = stripe.PaymentMethod.create(
+                type="card", card={"number": TEST_CARD_3DS, "exp_month": 12, "exp_year": 2099, "cvc": "123"}
+            )["id"]
+        if payment_method:
+            # localstripe accepts a PaymentMethod only at create, then a bare confirm.
+            params["payment_method"] = payment_method
+        return _intent(stripe.PaymentIntent.create(**params))
+    except stripe.StripeError as exc:
+        raise _payment_error(exc) from exc
+
+
+def intent_confirm(*, payment_intent_id):
+    _configure()
+    try:
+        return _intent(stripe.PaymentIntent.confirm(payment_intent_id))
+    except stripe.StripeError as exc:
+        raise _payment_error(exc, payment_intent_id) from exc
+
+
+def intent_retrieve(*, payment_intent_id):
+    _configure()
+    try:
+        return _intent(stripe.PaymentIntent.retrieve(payment_intent_id))
+    except stripe.StripeError as exc:
+        raise _payment_error(exc, payment_intent_id) from exc
+
+
+def refund_create(*, payment_intent_id, amount_cents, idempotency_key):
+    _configure()
+    try:
+        refund = stripe.Refund.create(
+            payment_intent=payment_intent_id, amount=amount_cents, idempotency_key=idempotency_key
+        )
+    except stripe.StripeError as exc:
+        logger.warning("Stripe refund failed: %r", exc)
+        raise PaymentError("Stripe non ha accettato il rimborso: %s" % (exc.user_message or exc)) from exc
+    return refund["id"]
+
+
+def webhook_event(*, payload, signature):
+    """(type, Intent or None) of a signed event; InvalidWebhook when it is not Stripe's."""
+    try:
+        event = stripe.Webhook.construct_event(
+            payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
+        )
+        obj = event["data"]["object"]
+        intent = _intent(obj) if obj["object"] == "payment_intent" else None
+        return event["type"], intent
+    except Exception as exc:  # anything unreadable, unsigned or stale is simply not Stripe's
+        raise InvalidWebhook(str(exc)) from exc

@@ -1,0 +1,117 @@
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import holder_required
+from accounts.money import format_euro, parse_euro
+from invoices.selectors import invoice_ids_by_reference
+from pecportal.ratelimit import topup_rate_limit
+
+from . import stripe_gateway
+from .forms import TOPUP_PRESETS_EUROS, OperationFilterForm, TopUpForm
+from .models import TopUp
+from .selectors import operations_for_holder, topup_for_holder, wallet_balance_cents
+from .services import BillingError, topup_create, topup_sync
+from .webhooks import webhook_handle
+
+OPERATIONS_PER_PAGE = 25
+
+
+def _amount_text(cents):
+    # What the amount field accepts back: "6,10", never a thousands separator.
+    return f"{cents // 100},{cents % 100:02d}"
+
+
+def _initial_amount(text):
+    # Colleagues link here with the shortfall (?amount=6,10); anything unreadable is dropped.
+    try:
+        return _amount_text(parse_euro(text))
+    except ValueError:
+        return ""
+
+
+@holder_required
+@topup_rate_limit
+def topup_new(request):
+    test_mode = stripe_gateway.is_local()
+    form = TopUpForm(request.POST or None, holder_id=request.holder.pk, test_mode=test_mode,
+                     initial={"amount": _initial_amount(request.GET.get("amount", ""))})
+    if request.method == "POST" and form.is_valid():
+        try:
+            topup = topup_create(holder_id=request.holder.pk, amount_cents=form.cleaned_data["amount"],
+                                 test_card=form.test_card_id())
+        except BillingError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("billing:topup_detail", topup_id=topup.pk)
+    return render(request, "billing/topup_new.html", {
+        "form": form, "presets": TOPUP_PRESETS_EUROS, "test_mode": test_mode,
+    })
+
+
+def _holder_topup(request, topup_id):
+    topup = topup_for_holder(holder_id=request.holder.pk, topup_id=topup_id)
+    if topup is None:
+        raise Http404
+    return topup_sync(topup=topup)
+
+
+@holder_required
+def topup_detail(request, topup_id):
+    topup = _holder_topup(request, topup_id)
+    test_mode = stripe_gateway.is_local()
+    return render(request, "billing/topup_detail.html", {
+        "topup": topup,
+        "balance_cents": wallet_balance_cents(holder_id=request.holder.pk),
+        "test_mode": test_mode,
+        # Stripe.js finishes the payment in the browser; after a decline real Stripe lets the same
+        # intent take another card (localstripe does not).
+        "card_payment": topup.confirmed_in_browser and bool(topup.client_secret) and (
+            topup.status == TopUp.Status.PENDING or (topup.status == TopUp.Status.FAILED and not test_mode)
+        ),
+        "retry_amount": _amount_text(topup.amount_cents),
+        "STRIPE_JS_URL": stripe_gateway.js_url(),
+        "STRIPE_PUBLISHABLE_KEY": settings.STRIPE_PUBLISHABLE_KEY,
+    })
+
+
+@holder_required
+def topup_status(request, topup_id):
+    topup = _holder_topup(request, topup_id)
+    return JsonResponse({
+        "status": topup.status,
+        "balance": format_euro(wallet_balance_cents(holder_id=request.holder.pk)),
+        "message": topup.failure_message,
+    })
+
+
+@holder_required
+def operations(request):
+    form = OperationFilterForm(request.GET)
+    kind = form.cleaned_data["type"] if form.is_valid() else ""
+    page = Paginator(operations_for_holder(holder_id=request.holder.pk, kind=kind), OPERATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    # One query links the page's operations to the invoices that bill them (SPEC 3.9).
+    invoice_ids = invoice_ids_by_reference(
+        holder=request.holder, references=[operation.reference for operation in page.object_list if operation.reference]
+    )
+    for operation in page.object_list:
+        operation.invoice_id = invoice_ids.get(operation.reference)
+    return render(request, "billing/operations.html", {"form": form, "page": page, "kind": kind})
+
+
+@csrf_exempt  # the only one: Stripe cannot send a CSRF token; the signature authenticates it
+@require_POST
+def stripe_webhook(request):
+    try:
+        event_type, intent = stripe_gateway.webhook_event(
+            payload=request.body, signature=request.headers.get("Stripe-Signature", "")
+        )
+    except stripe_gateway.InvalidWebhook:
+        return HttpResponseBadRequest("invalid signature")
+    webhook_handle(event_type=event_type, intent=intent)
+    return HttpResponse("ok")

@@ -1,0 +1,79 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Operation
+from accounts.services import operation_log
+from tests.factories import make_holder
+
+pytestmark = pytest.mark.django_db
+
+
+def _log(holder, n, kind=Operation.Kind.TOPUP, **fields):
+    Operation.objects.bulk_create(
+        Operation(holder=holder, kind=kind, description=f"Operazione {i}", amount_cents=100 * i, **fields)
+        for i in range(n)
+    )
+
+
+def test_operations_are_listed_newest_first_with_mailbox_amount_and_outcome(holder_client, holder):
+    operation_log(holder_id=holder.pk, kind=Operation.Kind.TOPUP, description="Ricarica con carta",
+                  amount_cents=1000, outcome=Operation.Outcome.PENDING)
+    operation_log(holder_id=holder.pk, kind=Operation.Kind.PASSWORD, description="Cambio password",
+                  mailbox_address="mario.rossi@pec.ording.roma.it")
+    page = holder_client.get("/operations/").content.decode()
+    assert page.index("Cambio password") < page.index("Ricarica con carta")
+    assert "mario.rossi@pec.ording.roma.it" in page
+    assert "€ 10,00" in page
+    assert "In attesa di pagamento" in page and "Completato" in page
+
+
+def test_date_and_time_are_shown_in_rome_time(holder_client, holder):
+    operation = operation_log(holder_id=holder.pk, kind=Operation.Kind.TOPUP, description="Ricarica")
+    Operation.objects.filter(pk=operation.pk).update(created_at=datetime(2026, 7, 1, 22, 30, tzinfo=ZoneInfo("UTC")))
+    assert "02/07/2026 00:30" in holder_client.get("/operations/").content.decode()
+
+
+def test_the_list_can_be_filtered_by_type(holder_client, holder):
+    operation_log(holder_id=holder.pk, kind=Operation.Kind.TOPUP, description="Ricarica con carta")
+    operation_log(holder_id=holder.pk, kind=Operation.Kind.RENEWAL, description="Rinnovo casella")
+    page = holder_client.get("/operations/?type=renewal").content.decode()
+    assert "Rinnovo casella" in page
+    assert "Ricarica con carta" not in page
+
+
+def test_an_unknown_type_shows_everything_instead_of_failing(holder_client, holder):
+    operation_log(holder_id=holder.pk, kind=Operation.Kind.TOPUP, description="Ricarica con carta")
+    response = holder_client.get("/operations/?type=nonsense&page=zzz")
+    assert response.status_code == 200
+    assert "Ricarica con carta" in response.content.decode()
+
+
+def test_another_holders_operations_are_never_shown(holder_client):
+    operation_log(holder_id=make_holder().pk, kind=Operation.Kind.TOPUP, description="Ricarica di un altro")
+    page = holder_client.get("/operations/").content.decode()
+    assert "Ricarica di un altro" not in page
+    assert "Non è stato trovato nessun elemento." in page
+
+
+def test_the_list_is_paginated_by_25_and_keeps_the_filter(holder_client, holder):
+    _log(holder, 30, kind=Operation.Kind.ORDER)
+    first = holder_client.get("/operations/?type=order").content.decode()
+    assert first.count("<tr>") == 26  # header + 25
+    assert "Pagina 1 di 2" in first
+    assert "?type=order&amp;page=2" in first
+    second = holder_client.get("/operations/?type=order&page=2").content.decode()
+    assert second.count("<tr>") == 6
+
+
+def test_the_page_runs_the_same_number_of_queries_for_3_or_300_operations(holder_client, holder):
+    _log(holder, 3)
+    with CaptureQueriesContext(connection) as small:
+        assert holder_client.get("/operations/").status_code == 200
+    _log(holder, 297, outcome=Operation.Outcome.FAILED, mailbox_address="x@pec.example.it")
+    with CaptureQueriesContext(connection) as large:
+        assert holder_client.get("/operations/?page=5").status_code == 200
+    assert len(small) == len(large)

@@ -1,0 +1,171 @@
+import itertools
+import json
+import threading
+import time
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from accounts.models import Operation
+from billing.models import LedgerEntry, TopUp, Wallet
+from billing.selectors import wallet_balance_cents
+from tests.billing.conftest import intent_event, make_topup, post_body, post_event, sign
+from tests.factories import make_holder
+
+SUCCEEDED = "payment_intent.succeeded"
+FAILED = "payment_intent.payment_failed"
+
+
+def _state(topup):
+    topup.refresh_from_db()
+    operation = Operation.objects.get(reference=topup.operation_reference)
+    return (topup.status, operation.outcome, wallet_balance_cents(holder_id=topup.holder_id),
+            LedgerEntry.objects.filter(wallet__holder_id=topup.holder_id).count())
+
+
+@pytest.mark.django_db
+def test_a_succeeded_event_credits_the_wallet_and_completes_the_operation(webhook_secret):
+    topup = make_topup(make_holder(), 1000)
+    # Stripe sends no CSRF token: the webhook is the one view exempt from the check.
+    response = post_event(Client(enforce_csrf_checks=True), intent_event(topup, SUCCEEDED))
+    assert response.status_code == 200
+    assert _state(topup) == (TopUp.Status.SUCCEEDED, Operation.Outcome.COMPLETED, 1000, 1)
+
+
+@pytest.mark.django_db
+def test_the_same_event_five_times_in_a_row_credits_once(client, webhook_secret):
+    topup = make_topup(make_holder(), 2500)
+    event = intent_event(topup, SUCCEEDED)
+    statuses = [post_event(client, event).status_code for _ in range(5)]
+    assert statuses == [200] * 5
+    assert _state(topup) == (TopUp.Status.SUCCEEDED, Operation.Outcome.COMPLETED, 2500, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_event_five_times_at_once_credits_once(webhook_secret):
+    topup = make_topup(make_holder(), 2500)
+    body = json.dumps(intent_event(topup, SUCCEEDED)).encode()
+    signature = sign(body)
+    barrier = threading.Barrier(5)
+    statuses = []
+
+    def deliver():
+        try:
+            barrier.wait()
+            statuses.append(post_body(Client(), body, signature).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 5
+    assert _state(topup) == (TopUp.Status.SUCCEEDED, Operation.Outcome.COMPLETED, 2500, 1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("order", sorted(set(itertools.permutations([SUCCEEDED, FAILED, SUCCEEDED, FAILED]))))
+def test_every_order_of_success_failure_and_duplicates_ends_credited_once(client, webhook_secret, order):
+    topup = make_topup(make_holder(), 1000)
+    events = {kind: intent_event(topup, kind) for kind in (SUCCEEDED, FAILED)}
+    for kind in order:
+        assert post_event(client, events[kind]).status_code == 200
+    assert _state(topup) == (TopUp.Status.SUCCEEDED, Operation.Outcome.COMPLETED, 1000, 1)
+
+
+@pytest.mark.django_db
+def test_a_failed_event_alone_credits_nothing_and_the_operation_reads_fallito(client, webhook_secret):
+    topup = make_topup(make_holder(), 1000)
+    for _ in range(2):
+        assert post_event(client, intent_event(topup, FAILED)).status_code == 200
+    assert _state(topup) == (TopUp.Status.FAILED, Operation.Outcome.FAILED, 0, 0)
+    assert "Your card was declined." in Operation.objects.get(reference=topup.operation_reference).description
+
+
+@pytest.mark.django_db
+def test_a_wrong_signature_is_refused_and_changes_nothing(client, webhook_secret):
+    topup = make_topup(make_holder(), 1000)
+    response = post_event(client, intent_event(topup, SUCCEEDED), secret="whsec_someone_else")
+    assert response.status_code == 400
+    assert _state(topup) == (TopUp.Status.PENDING, Operation.Outcome.PENDING, 0, 0)
+
+
+@pytest.mark.django_db
+def test_an_altered_body_is_refused_and_changes_nothing(client, webhook_secret):
+    topup = make_topup(make_holder(), 1000)
+    body = json.dumps(intent_event(topup, SUCCEEDED)).encode()
+    signature = sign(body)
+    response = post_body(client, body.replace(b'"amount": 1000', b'"amount": 9000'), signature)
+    assert response.status_code == 400
+    assert _state(topup) == (TopUp.Status.PENDING, Operation.Outcome.PENDING, 0, 0)
+
+
+@pytest.mark.django_db
+def test_a_stale_timestamp_is_refused_and_changes_nothing(client, webhook_secret):
+    topup = make_topup(make_holder(), 1000)
+    response = post_event(client, intent_event(topup, SUCCEEDED), timestamp=int(time.time()) - 301)
+    assert response.status_code == 400
+    assert _state(topup) == (TopUp.Status.PENDING, Operation.Outcome.PENDING, 0, 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body, signature", [
+    (b"", ""),
+    (b"not json at all", "t=1,v1=abc"),
+    (b'{"type": "payment_intent.succeeded"}', "garbage"),
+    ("\u00e8".encode("latin-1"), "t=x,v1=\u00e8"),
+])
+def test_garbage_gets_a_400_never_a_500(client, webhook_secret, body, signature):
+    assert post_body(client, body, signature).status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_signed_payload_that_is_not_an_event_gets_a_400(client, webhook_secret):
+    body = b"[1, 2, 3]"
+    assert post_body(client, body, sign(body)).status_code == 400
+
+
+@pytest.mark.django_db
+def test_unknown_event_types_are_acknowledged_and_ignored(client, webhook_secret):
+    topup = make_topup(make_holder(), 1000)
+    event = intent_event(topup, SUCCEEDED)
+    event["type"] = "customer.created"
+    event["data"]["object"] = {"id": "cus_1", "object": "customer"}
+    assert post_event(client, event).status_code == 200
+    assert _state(topup) == (TopUp.Status.PENDING, Operation.Outcome.PENDING, 0, 0)
+
+
+@pytest.mark.django_db
+def test_a_payment_for_an_unknown_top_up_is_acknowledged_and_credits_nobody(client, webhook_secret):
+    topup = make_topup(make_holder(), 1000)
+    event = intent_event(topup, SUCCEEDED)
+    event["data"]["object"]["id"] = "pi_not_ours"
+    event["data"]["object"]["metadata"] = {}
+    assert post_event(client, event).status_code == 200
+    assert Wallet.objects.filter(balance_cents__gt=0).count() == 0
+
+
+@pytest.mark.django_db
+def test_an_amount_that_differs_from_the_top_up_is_not_credited(client, webhook_secret):
+    topup = make_topup(make_holder(), 1000)
+    assert post_event(client, intent_event(topup, SUCCEEDED, amount=100_000)).status_code == 200
+    assert _state(topup) == (TopUp.Status.PENDING, Operation.Outcome.PENDING, 0, 0)
+
+
+@pytest.mark.django_db
+def test_a_success_that_overtakes_the_saved_intent_id_is_matched_by_its_metadata(client, webhook_secret):
+    topup = make_topup(make_holder(), 1000)
+    event = intent_event(topup, SUCCEEDED)
+    TopUp.objects.filter(pk=topup.pk).update(stripe_payment_intent_id=None)
+    assert post_event(client, event).status_code == 200
+    topup.refresh_from_db()
+    assert topup.stripe_payment_intent_id == event["data"]["object"]["id"]
+    assert _state(topup)[0] == TopUp.Status.SUCCEEDED
+
+
+@pytest.mark.django_db
+def test_the_webhook_is_post_only(client):
+    assert client.get("/stripe/webhook/").status_code == 405
