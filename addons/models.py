@@ -60,6 +60,8 @@ class Order(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Generated with the order form and unique, so a form submitted twice places one order.
+    order_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("ordine")
@@ -68,6 +70,14 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(gross_cents=models.F("net_cents") + models.F("vat_cents")), name="order_gross_is_net_plus_vat"
+            ),
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="order_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "completed", "cancelled"]), name="order_status_known"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="completed") | models.Q(completed_at__isnull=False),
+                name="order_completed_has_time",
             ),
         ]
         indexes = [models.Index(fields=["status", "created_at"])]

@@ -1,8 +1,28 @@
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
 from accounts.models import Operation
-from accounts.services import operation_log
+from accounts.services import operation_log, operation_settle
+from billing.models import LedgerEntry, Wallet
+from billing.services import wallet_get_or_create, wallet_post
+from invoices.selectors import invoice_missing_data
+from invoices.services import invoice_issue
+from mailboxes.models import Mailbox
 from mailboxes.provisioning import provisioner
 
-from .models import Addon, AddonType
+from .models import Addon, AddonType, Order
+from .pricing import AddonPrice, addon_price
+from .selectors import order_shortfall_cents
+
+logger = logging.getLogger(__name__)
+
+# SPEC 3.6: a pending order not paid within 72 hours is cancelled.
+PENDING_ORDER_LIFETIME = timedelta(hours=72)
 
 # Which Mailbox counter each kind of add-on adds its quantity to.
 QUOTA_FIELD = {
@@ -10,6 +30,40 @@ QUOTA_FIELD = {
     AddonType.Effect.ARCHIVE: "archive_extra_gb",
     AddonType.Effect.CONSERVATION: "conservation_gb",
 }
+
+
+class OrderRefused(Exception):
+    """An order the holder may not place; the message is shown to them as it is."""
+
+
+class StaleQuote(OrderRefused):
+    pass
+
+
+class DuplicateOrder(OrderRefused):
+    pass
+
+
+@dataclass(frozen=True)
+class OrderQuote:
+    mailbox: Mailbox
+    addon_type: AddonType
+    quantity: int
+    price: AddonPrice
+
+    @property
+    def ends_on(self):
+        return self.mailbox.expires_on
+
+
+@dataclass(frozen=True)
+class OrderPlacement:
+    order: Order
+    shortfall_cents: int
+
+    @property
+    def completed(self):
+        return self.order.status == Order.Status.COMPLETED
 
 
 def mailbox_quota_change(*, mailbox, effect, delta_gb):
@@ -42,3 +96,193 @@ def addon_deactivate(*, addon, on_date, description):
         description=description,
     )
     return addon
+
+
+def order_quote(*, holder, mailbox_id, addon_type_code, quantity, today=None):
+    """The price the holder would pay now, or OrderRefused saying why they cannot buy it."""
+    mailbox = Mailbox.objects.select_related("plan").filter(pk=mailbox_id, holder=holder).first()
+    return _quote(mailbox=mailbox, addon_type_code=addon_type_code, quantity=quantity,
+                  today=today or timezone.localdate())
+
+
+def _quote(*, mailbox, addon_type_code, quantity, today):
+    if mailbox is None:
+        raise OrderRefused(_("Casella non trovata."))
+    if mailbox.status != Mailbox.Status.CERTIFIED:
+        raise OrderRefused(_("Solo le caselle attive (stato Certificato) possono acquistare Servizi Aggiuntivi."))
+    addon_type = AddonType.objects.filter(code=addon_type_code or "", active=True).first()
+    if addon_type is None:
+        raise OrderRefused(_("Servizio Aggiuntivo sconosciuto: scegline uno dall'elenco."))
+    if not addon_type.plans.filter(pk=mailbox.plan_id).exists():
+        raise OrderRefused(
+            _("%(addon)s non è disponibile per le caselle %(plan)s.") % {"addon": addon_type.name, "plan": mailbox.plan.name}
+        )
+    if not isinstance(quantity, int) or not addon_type.min_quantity <= quantity <= addon_type.max_quantity:
+        raise OrderRefused(
+            _("La quantità deve essere un numero intero tra %(min)s e %(max)s %(unit)s.")
+            % {"min": addon_type.min_quantity, "max": addon_type.max_quantity, "unit": addon_type.unit}
+        )
+    price = addon_price(today=today, expires_on=mailbox.expires_on,
+                        unit_price_cents=addon_type.yearly_unit_price_cents, quantity=quantity)
+    return OrderQuote(mailbox=mailbox, addon_type=addon_type, quantity=quantity, price=price)
+
+
+def order_place(*, holder, mailbox_id, addon_type_code, quantity, expected_gross_cents, order_key, today=None):
+    """Conferma (SPEC 3.6): fix the price in an order; complete it at once when the credit covers
+    it, otherwise leave it pending and report what the holder's pending orders still lack.
+
+    Locks in the order every fulfilment path uses (wallet, then order, then mailbox), so placing,
+    a landing top-up and the renewals never wait on each other in a circle."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        wallet = _wallet_lock(holder_id=holder.pk)
+        if Order.objects.filter(order_key=order_key).exists():
+            raise DuplicateOrder(_("Questo ordine è già stato inviato: controlla Esito Operazioni."))
+        mailbox = (
+            Mailbox.objects.select_for_update(of=("self",)).select_related("plan")
+            .filter(pk=mailbox_id, holder=holder).first()
+        )
+        quote = _quote(mailbox=mailbox, addon_type_code=addon_type_code, quantity=quantity, today=today)
+        if quote.price.gross_cents != expected_gross_cents:
+            raise StaleQuote(_("Il prezzo è cambiato rispetto a quello mostrato: controlla il nuovo totale e conferma di nuovo."))
+        if quote.price.gross_cents:
+            _require_invoice_data(holder)
+        try:
+            with transaction.atomic():
+                order = _order_create(holder=holder, quote=quote, order_key=order_key)
+        except IntegrityError:
+            raise DuplicateOrder(_("Questo ordine è già stato inviato: controlla Esito Operazioni.")) from None
+        operation_log(
+            holder_id=holder.pk, kind=Operation.Kind.ORDER, mailbox_address=mailbox.address,
+            description=_order_description(order), amount_cents=-order.gross_cents,
+            outcome=Operation.Outcome.PENDING, reference=_reference(order),
+        )
+        if wallet.balance_cents >= order.gross_cents:
+            _order_complete(order=order, mailbox=mailbox, today=today)
+            return OrderPlacement(order=order, shortfall_cents=0)
+        return OrderPlacement(order=order, shortfall_cents=order_shortfall_cents(holder_id=holder.pk))
+
+
+def order_fulfil(*, order_id, today=None):
+    """Complete one pending order if the credit now covers it; returns the order as it stands.
+
+    The order row is locked and its status re-read under the lock, so a webhook and a page
+    refresh racing each other complete and charge it once (the ledger's unique reference is the
+    second guard)."""
+    holder_id = Order.objects.filter(pk=order_id).values_list("holder_id", flat=True).first()
+    if holder_id is None:
+        return None
+    with transaction.atomic():
+        wallet = _wallet_lock(holder_id=holder_id)
+        order = Order.objects.select_for_update(of=("self",)).select_related("addon_type", "holder").get(pk=order_id)
+        if order.status != Order.Status.PENDING:
+            return order
+        mailbox = Mailbox.objects.select_for_update(of=("self",)).select_related("plan").get(pk=order.mailbox_id)
+        if mailbox.status != Mailbox.Status.CERTIFIED or mailbox.expires_on != order.ends_on:
+            # The price was fixed for this mailbox's term; a mailbox since expired, stopped or
+            # renewed gets a fresh order at a fresh price instead.
+            _order_cancel(order=order)
+            return order
+        if wallet.balance_cents >= order.gross_cents:
+            _order_complete(order=order, mailbox=mailbox, today=today or timezone.localdate())
+        return order
+
+
+def orders_complete_pending(*, holder_id):
+    """After a top-up lands: the holder's pending orders complete oldest first, stopping at the
+    first one the credit does not cover so a later, cheaper order never overtakes it."""
+    pending = (
+        Order.objects.filter(holder_id=holder_id, status=Order.Status.PENDING)
+        .order_by("created_at", "id").values_list("id", flat=True)
+    )
+    for order_id in list(pending):
+        try:
+            order = order_fulfil(order_id=order_id)
+        except Exception:
+            # Called inside the top-up's transaction: a failing order must not undo the credit.
+            logger.exception("Order %s could not be completed after a top-up", order_id)
+            return
+        if order is not None and order.status == Order.Status.PENDING:
+            return
+
+
+def orders_cancel_stale(*, now=None):
+    """Pending orders older than 72 hours become Annullato; nothing was charged, so nothing is
+    refunded. Rows another worker is completing right now are skipped, not waited for."""
+    cutoff = (now or timezone.now()) - PENDING_ORDER_LIFETIME
+    with transaction.atomic():
+        stale = list(
+            Order.objects.select_for_update(skip_locked=True)
+            .filter(status=Order.Status.PENDING, created_at__lt=cutoff).order_by("id")
+        )
+        for order in stale:
+            _order_cancel(order=order)
+    return len(stale)
+
+
+def _require_invoice_data(holder):
+    """A paid order is invoiced at once (SPEC 3.9): the profile must hold what the invoice needs."""
+    missing = invoice_missing_data(holder)
+    if missing:
+        raise OrderRefused(
+            _("Prima di un ordine a pagamento completa i dati di fatturazione in «I tuoi dati»:") + " " + " ".join(missing)
+        )
+
+
+def _wallet_lock(*, holder_id):
+    wallet_get_or_create(holder_id=holder_id)
+    return Wallet.objects.select_for_update().get(holder_id=holder_id)
+
+
+def _reference(order):
+    return f"order:{order.pk}"
+
+
+def _order_create(*, holder, quote, order_key):
+    price = quote.price
+    return Order.objects.create(
+        holder=holder, mailbox=quote.mailbox, addon_type=quote.addon_type, quantity=quote.quantity,
+        unit_price_cents=quote.addon_type.yearly_unit_price_cents, years=price.years,
+        net_cents=price.net_cents, vat_cents=price.vat_cents, gross_cents=price.gross_cents,
+        ends_on=quote.ends_on, order_key=order_key,
+    )
+
+
+def _order_description(order):
+    addon_type = order.addon_type
+    what = f"Ordine n. {order.pk}: {addon_type.name} {order.quantity} {addon_type.unit}"
+    if order.gross_cents == 0:
+        return f"{what}, gratuito fino alla scadenza del {order.ends_on:%d/%m/%Y}"
+    years = "1 anno" if order.years == 1 else f"{order.years} anni"
+    return f"{what}, {years} fino al {order.ends_on:%d/%m/%Y}"
+
+
+def _order_complete(*, order, mailbox, today: date):
+    # A free order moves no money (the ledger refuses zero entries): it simply activates.
+    if order.gross_cents:
+        description = _order_description(order)
+        wallet_post(
+            holder_id=order.holder_id, amount_cents=-order.gross_cents, kind=LedgerEntry.Kind.ORDER,
+            reference=_reference(order), description=description,
+        )
+        # The unit price on the invoice covers the whole period billed, so net = quantity × unit.
+        invoice_issue(holder=order.holder, reference=_reference(order), lines=[{
+            "description": description, "mailbox_address": mailbox.address,
+            "period_start": today, "period_end": order.ends_on, "quantity": order.quantity,
+            "unit_price_cents": order.unit_price_cents * order.years, "net_cents": order.net_cents,
+        }])
+    order.status = Order.Status.COMPLETED
+    order.completed_at = timezone.now()
+    order.save(update_fields=["status", "completed_at"])
+    Addon.objects.create(
+        mailbox=mailbox, addon_type=order.addon_type, order=order, quantity=order.quantity,
+        activated_on=today, expires_on=order.ends_on,
+    )
+    mailbox_quota_change(mailbox=mailbox, effect=order.addon_type.effect, delta_gb=order.quantity)
+    operation_settle(reference=_reference(order), outcome=Operation.Outcome.COMPLETED)
+
+
+def _order_cancel(*, order):
+    order.status = Order.Status.CANCELLED
+    order.save(update_fields=["status"])
+    operation_settle(reference=_reference(order), outcome=Operation.Outcome.CANCELLED)

@@ -1,0 +1,93 @@
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.money import format_euro, parse_euro
+
+from .models import Addon, AddonType, Order
+
+
+class AddonTypeForm(forms.ModelForm):
+    """Staff type the price in euros ("2,50"); it is stored in cents like every amount."""
+
+    yearly_unit_price = forms.CharField(label=_("prezzo annuo netto per unità (€)"), max_length=12,
+                                        help_text=_("Es. 2,50. Gli ordini già effettuati mantengono il loro prezzo."))
+
+    class Meta:
+        model = AddonType
+        fields = ["code", "name", "description", "unit", "yearly_unit_price", "min_quantity", "max_quantity",
+                  "plans", "effect", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["yearly_unit_price"] = format_euro(self.instance.yearly_unit_price_cents).replace("€ ", "")
+
+    def clean_yearly_unit_price(self):
+        try:
+            return parse_euro(self.cleaned_data["yearly_unit_price"])
+        except ValueError:
+            raise forms.ValidationError(_("Importo non valido: scrivi ad esempio 2,50.")) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("min_quantity"), cleaned.get("max_quantity")
+        if low is not None and high is not None and high < low:
+            self.add_error("max_quantity", _("La quantità massima non può essere minore della minima."))
+        return cleaned
+
+    def save(self, commit=True):
+        self.instance.yearly_unit_price_cents = self.cleaned_data["yearly_unit_price"]
+        return super().save(commit)
+
+
+@admin.register(AddonType)
+class AddonTypeAdmin(admin.ModelAdmin):
+    form = AddonTypeForm
+    list_display = ["code", "name", "unit", "price", "min_quantity", "max_quantity", "effect", "active"]
+    list_filter = ["active", "effect"]
+    filter_horizontal = ["plans"]
+    search_fields = ["code", "name"]
+
+    @admin.display(description=_("prezzo annuo netto"), ordering="yearly_unit_price_cents")
+    def price(self, obj):
+        return format_euro(obj.yearly_unit_price_cents)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Orders and add-ons are written only by the order services; staff read them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = ["id", "created_at", "mailbox", "holder_fiscal_code", "addon_type", "quantity", "years",
+                    "gross", "status"]
+    list_filter = ["status", "addon_type"]
+    list_select_related = ["mailbox", "holder", "addon_type"]
+    search_fields = ["mailbox__address", "holder__fiscal_code"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("codice fiscale"), ordering="holder__fiscal_code")
+    def holder_fiscal_code(self, obj):
+        return obj.holder.fiscal_code
+
+    @admin.display(description=_("totale IVA inclusa"), ordering="gross_cents")
+    def gross(self, obj):
+        return format_euro(obj.gross_cents)
+
+
+@admin.register(Addon)
+class AddonAdmin(ReadOnlyAdmin):
+    list_display = ["id", "mailbox", "addon_type", "quantity", "activated_on", "expires_on", "status"]
+    list_filter = ["status", "addon_type"]
+    list_select_related = ["mailbox", "addon_type"]
+    search_fields = ["mailbox__address", "mailbox__holder__fiscal_code"]

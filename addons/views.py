@@ -1,0 +1,114 @@
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.decorators import holder_required
+from accounts.money import format_euro
+from mailboxes.models import Mailbox
+
+from .forms import AddonOrderForm
+from .selectors import (
+    addon_types_for_comparison,
+    addon_types_for_plan,
+    mailbox_for_order_get,
+)
+from .services import DuplicateOrder, OrderRefused, order_place, order_quote
+
+
+def addon_compare(request):
+    if request.login_mailbox is not None:
+        request.holder = request.user.holder
+    return render(request, "addons/compare.html", {"addon_types": addon_types_for_comparison()})
+
+
+@holder_required
+@require_http_methods(["GET", "POST"])
+def addon_order_new(request, mailbox_id):
+    mailbox = mailbox_for_order_get(holder=request.holder, mailbox_id=mailbox_id)
+    addon_types = list(addon_types_for_plan(plan_id=mailbox.plan_id))
+    can_order = bool(addon_types) and mailbox.status == Mailbox.Status.CERTIFIED
+    form = AddonOrderForm(request.POST or None, addon_types=addon_types)
+    quote, order_key = None, uuid.uuid4()
+    if request.method == "POST" and form.is_valid():
+        order_key = form.cleaned_data["order_key"]
+        choice = {"holder": request.holder, "mailbox_id": mailbox.pk,
+                  "addon_type_code": form.cleaned_data["addon_type"], "quantity": form.cleaned_data["quantity"]}
+        if request.POST.get("confirm") == "1":
+            try:
+                placement = order_place(**choice, order_key=order_key,
+                                        expected_gross_cents=form.cleaned_data["quoted_gross_cents"])
+            except DuplicateOrder as refusal:
+                messages.warning(request, str(refusal))
+                return redirect(_mailbox_url(mailbox))
+            except OrderRefused as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                return _after_placement(request, mailbox, placement)
+        quote = _quote_or_refusal(form, choice)
+    elif request.method == "GET" and can_order:
+        quote = order_quote(holder=request.holder, mailbox_id=mailbox.pk,
+                            addon_type_code=addon_types[0].code, quantity=addon_types[0].min_quantity)
+    return render(request, "addons/order_new.html", {
+        "mailbox": mailbox, "form": form, "quote": quote, "order_key": order_key, "can_order": can_order,
+        "price_terms": quote and _price_terms(quote), "mailbox_url": _mailbox_url(mailbox),
+    })
+
+
+def _quote_or_refusal(form, choice):
+    # After a stale quote this is the new total to confirm; after a refusal, the same reason.
+    try:
+        return order_quote(**choice)
+    except OrderRefused as refusal:
+        if not form.non_field_errors():
+            form.add_error(None, str(refusal))
+        return None
+
+
+@holder_required
+@require_GET
+def addon_order_quote(request, mailbox_id):
+    """The live total for addon_quote.js; the same rule and refusals as the form."""
+    mailbox = mailbox_for_order_get(holder=request.holder, mailbox_id=mailbox_id)
+    quantity = request.GET.get("quantity", "")
+    try:
+        quote = order_quote(holder=request.holder, mailbox_id=mailbox.pk, addon_type_code=request.GET.get("addon_type"),
+                            quantity=int(quantity) if quantity.strip().isdigit() else None)
+    except OrderRefused as refusal:
+        return JsonResponse({"ok": False, "error": str(refusal)}, status=400)
+    price = quote.price
+    return JsonResponse({
+        "ok": True, "free": price.free, "years": price.years, "gross_cents": price.gross_cents,
+        "net": format_euro(price.net_cents), "vat": format_euro(price.vat_cents), "gross": format_euro(price.gross_cents),
+        "terms": _price_terms(quote),
+    })
+
+
+def _after_placement(request, mailbox, placement):
+    if placement.completed:
+        messages.success(request, _("Ordine completato"))
+        return redirect(_mailbox_url(mailbox))
+    amount = max(placement.shortfall_cents, settings.TOPUP_SHORTFALL_MIN_CENTS)
+    messages.warning(request, _(
+        "Credito insufficiente: l'ordine n. %(id)s è in attesa di pagamento. Ricarica %(amount)s "
+        "e verrà completato automaticamente."
+    ) % {"id": placement.order.pk, "amount": format_euro(amount)})
+    return redirect(f"/credit/topup/?amount={amount // 100},{amount % 100:02d}")
+
+
+def _price_terms(quote):
+    expiry = date_format(quote.ends_on, "SHORT_DATE_FORMAT")
+    if quote.price.free:
+        return _("gratuito fino alla scadenza del %(date)s, poi si rinnova con la casella") % {"date": expiry}
+    years = ngettext("%(n)s anno", "%(n)s anni", quote.price.years) % {"n": quote.price.years}
+    return _("%(years)s, fino alla scadenza del %(date)s, poi si rinnova con la casella") % {"years": years, "date": expiry}
+
+
+def _mailbox_url(mailbox):
+    return f"/mailboxes/{mailbox.pk}/"
