@@ -1,0 +1,161 @@
+"""Issuing invoices and credit notes (SPEC 3.9, issue 6). Invoices are written, never edited."""
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Holder
+from billing.vat import VAT_RATE_PERCENT, vat_cents
+
+from . import conf
+from .models import Invoice, InvoiceCounter, InvoiceLine
+
+LINE_FIELDS = (
+    "description", "mailbox_address", "period_start", "period_end", "quantity", "unit_price_cents", "net_cents",
+)
+# What a credit note copies from the invoice it reverses.
+COPIED_FIELDS = (
+    "holder_id", "seller", "vat_rate_percent", "net_cents", "vat_cents", "gross_cents",
+    *(field.attname for field in Invoice._meta.fields if field.name.startswith("buyer_")),
+)
+
+
+class InvoiceError(Exception):
+    """A refusal whose message (Italian) is shown as is to staff or in the caller's log."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def invoice_issue(*, holder, reference, lines, issued_on=None):
+    """Bill one money movement (``reference``, e.g. "order:12") to the holder's data as they are now.
+
+    Call it inside the transaction that debits the wallet: the number is taken there, so a
+    rolled-back payment gives its number back and a committed one always has its invoice.
+    IVA is computed once, on the net total, half-up (billing.vat). Calling again with the same
+    reference returns the invoice already issued. ``lines``: dicts with LINE_FIELDS; each line's
+    net must be quantity × unit price (the unit price covers the line's whole period)."""
+    if not connection.in_atomic_block:
+        raise InvoiceError(_("La fattura si emette nella stessa transazione dell'addebito."))
+    existing = Invoice.objects.filter(reference=reference).first()
+    if existing is not None:
+        return existing
+    clean_lines = [_line_check(line) for line in lines]
+    if not clean_lines:
+        raise InvoiceError(_("Una fattura deve avere almeno una riga."))
+    net = sum(line["net_cents"] for line in clean_lines)
+    with transaction.atomic():
+        counter, issued_on = _number_take(issued_on or timezone.localdate())
+        # Re-read under the counter lock: a concurrent call with this reference has committed by now.
+        existing = Invoice.objects.filter(reference=reference).first()
+        if existing is not None:
+            return existing
+        invoice = Invoice.objects.create(
+            **_numbering(counter), kind=Invoice.Kind.INVOICE, issued_on=issued_on, holder=holder,
+            reference=reference, seller=conf.seller_snapshot(), **_buyer_snapshot(holder.pk),
+            vat_rate_percent=VAT_RATE_PERCENT, net_cents=net, vat_cents=vat_cents(net),
+            gross_cents=net + vat_cents(net),
+        )
+        InvoiceLine.objects.bulk_create(
+            InvoiceLine(invoice=invoice, position=n, **line) for n, line in enumerate(clean_lines, start=1)
+        )
+    return invoice
+
+
+@transaction.atomic
+def credit_note_issue(*, invoice, staff_user, reason, issued_on=None):
+    """A staff member's correction: a credit note (nota di credito) reversing the whole invoice,
+    with its own number from the same yearly series. It moves no money; a refund of credit, if
+    due, is a separate credit adjustment (billing)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvoiceError(_("Indica il motivo della nota di credito."))
+    counter, issued_on = _number_take(issued_on or timezone.localdate())
+    invoice = Invoice.objects.get(pk=invoice.pk)
+    if invoice.is_credit_note:
+        raise InvoiceError(
+            _("%(number)s è una nota di credito: si stornano solo le fatture.") % {"number": invoice.number}
+        )
+    done = invoice.credit_notes.first()
+    if done is not None:
+        raise InvoiceError(
+            _("La fattura %(number)s è già stornata dalla nota di credito %(note)s.")
+            % {"number": invoice.number, "note": done.number}
+        )
+    note = Invoice.objects.create(
+        **_numbering(counter), **{name: getattr(invoice, name) for name in COPIED_FIELDS},
+        kind=Invoice.Kind.CREDIT_NOTE, corrects=invoice, issued_on=issued_on, reference=f"credit_note:{invoice.pk}",
+        reason=reason[:300], created_by=staff_user,
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(invoice=note, **{name: getattr(line, name) for name in ("position", *LINE_FIELDS)})
+        for line in invoice.lines.all()
+    )
+    return note
+
+
+def _number_take(issued_on):
+    """Lock the year's counter and take its next number; returns (counter, the date to print)."""
+    # ON CONFLICT DO NOTHING: the first invoice of a year creates the row without racing anyone.
+    InvoiceCounter.objects.bulk_create([InvoiceCounter(year=issued_on.year)], ignore_conflicts=True)
+    counter = InvoiceCounter.objects.select_for_update().get(year=issued_on.year)
+    if counter.last_sequence >= 999_999:
+        raise InvoiceError(_("Numerazione delle fatture esaurita per l'anno %(year)s.") % {"year": counter.year})
+    if counter.last_issued_on and issued_on < counter.last_issued_on:
+        issued_on = counter.last_issued_on
+    counter.last_sequence += 1
+    counter.last_issued_on = issued_on
+    counter.save(update_fields=["last_sequence", "last_issued_on"])
+    return counter, issued_on
+
+
+def _numbering(counter):
+    return {"year": counter.year, "sequence": counter.last_sequence,
+            "number": f"{counter.year}/{counter.last_sequence:06d}"}
+
+
+def _buyer_snapshot(holder_id):
+    # Read afresh: the caller's Holder may have been loaded before the profile was last saved.
+    holder = Holder.objects.get(pk=holder_id)
+    return {
+        "buyer_first_name": holder.first_name,
+        "buyer_last_name": holder.last_name,
+        "buyer_company_name": holder.company_name,
+        "buyer_fiscal_code": holder.fiscal_code,
+        "buyer_vat_number": holder.vat_number,
+        "buyer_street": holder.street,
+        "buyer_postal_code": holder.postal_code,
+        "buyer_city": holder.city,
+        "buyer_province": holder.province,
+        "buyer_country": holder.country or "IT",
+        "buyer_sdi_code": holder.sdi_code,
+        "buyer_invoice_pec": holder.invoice_pec,
+    }
+
+
+def _line_check(line):
+    required = ("description", "quantity", "unit_price_cents", "net_cents")
+    missing = [name for name in required if line.get(name) in (None, "")]
+    if missing:
+        raise InvoiceError(_("Riga di fattura incompleta: manca %(fields)s.") % {"fields": ", ".join(missing)})
+    quantity, unit, net = line["quantity"], line["unit_price_cents"], line["net_cents"]
+    if not all(isinstance(value, int) for value in (quantity, unit, net)):
+        raise InvoiceError(_("Quantità e importi di una riga di fattura sono numeri interi (centesimi)."))
+    if net <= 0 or quantity <= 0 or unit <= 0:
+        # A free activation is not invoiced: the caller simply does not call invoice_issue.
+        raise InvoiceError(_("Una riga di fattura deve avere quantità e importo maggiori di zero."))
+    if net != quantity * unit:
+        raise InvoiceError(
+            _("Riga \"%(description)s\": l'imponibile deve essere quantità × prezzo unitario.")
+            % {"description": line["description"]}
+        )
+    return {
+        "description": str(line["description"])[:300],
+        "mailbox_address": line.get("mailbox_address") or "",
+        "period_start": line.get("period_start"),
+        "period_end": line.get("period_end"),
+        "quantity": quantity,
+        "unit_price_cents": unit,
+        "net_cents": net,
+    }
