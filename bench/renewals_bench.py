@@ -1,0 +1,185 @@
+"""Benchmark of the nightly jobs (SPEC 3.7) on PostgreSQL.
+
+Fills its own database (dropped and re-created) with N mailboxes by COPY, of which --due expire
+on the benchmark night, runs the alert scan and one renewal night, and prints mailboxes per
+second, peak memory and the plans of the selection queries.
+
+    .venv/bin/python bench/renewals_bench.py                       # 1,000,000 mailboxes, 100,000 due
+    .venv/bin/python bench/renewals_bench.py --mailboxes 200000 --due 20000 --workers 2
+
+Every fifth mailbox's holder is a new one (N/5 holders); half the due mailboxes carry a 1 GB
+add-on; credit per holder cycles through nothing, the plan only, plan + add-on, and plenty, so
+the night renews, deactivates and expires. Expiry dates of the others spread over the next year.
+"""
+
+import argparse
+import io
+import os
+import resource
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+NIGHT = date(2026, 3, 30)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mailboxes", type=int, default=1_000_000)
+    parser.add_argument("--due", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=1, help="run_renewals processes started together")
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/pec_bench_renewals")
+    parser.add_argument("--reuse", action="store_true", help="keep the filled database from a previous run")
+    return parser.parse_args()
+
+
+def peak_rss_mb(who=resource.RUSAGE_SELF):
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def recreate_database(url):
+    import psycopg2
+
+    name = url.rsplit("/", 1)[1]
+    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def copy_rows(cursor, table, columns, rows, chunk=200_000):
+    buffer, count = io.StringIO(), 0
+    for row in rows:
+        buffer.write("\t".join("\\N" if value is None else str(value) for value in row) + "\n")
+        count += 1
+        if count % chunk == 0:
+            buffer.seek(0)
+            cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+            buffer = io.StringIO()
+    buffer.seek(0)
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+
+
+def fill(n_mailboxes, n_due):
+    from django.db import connection
+
+    from addons.models import AddonType
+    from mailboxes.models import Plan
+
+    plan = Plan.objects.get(code="standard")
+    addon_type = AddonType.objects.get(code="inbox_extra")
+    n_holders = (n_mailboxes + 4) // 5
+    due_every = max(1, n_mailboxes // n_due)
+    credits = [0, 610, 915, 5000]
+    # Consecutive due mailboxes belong to holders `spread` apart: their credits cycle through the four.
+    spread = max(1, due_every // 5)
+    now = "2026-01-01 10:00:00+01"
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        copy_rows(raw, "accounts_user", ["id", "password", "is_superuser", "username", "first_name", "last_name", "email",
+                                          "is_staff", "is_active", "date_joined"],
+                  ((i, "!", "f", f"holder-B{i:015d}", "", "", "", "f", "t", now) for i in range(1, n_holders + 1)))
+        copy_rows(raw, "accounts_holder", ["id", "user_id", "first_name", "last_name", "fiscal_code", "email", "phone",
+                                            "street", "postal_code", "city", "province", "country", "company_name",
+                                            "vat_number", "sdi_code", "invoice_pec", "language", "created_at"],
+                  ((i, i, "Bench", str(i), f"B{i:015d}", f"t{i}@example.it", "", "", "", "", "", "IT", "", "", "", "",
+                    "it", now) for i in range(1, n_holders + 1)))
+        copy_rows(raw, "billing_wallet", ["id", "holder_id", "balance_cents"],
+                  ((i, i, credits[(i // spread) % 4]) for i in range(1, n_holders + 1)))
+        copy_rows(raw, "billing_ledgerentry", ["wallet_id", "kind", "amount_cents", "balance_after_cents", "reference",
+                                                "description", "reason", "created_at"],
+                  ((i, "adjustment", credits[(i // spread) % 4], credits[(i // spread) % 4], f"bench:{i}", "Credito iniziale", "",
+                    now) for i in range(1, n_holders + 1) if credits[(i // spread) % 4]))
+
+        def mailboxes():
+            for i in range(n_mailboxes):
+                due = i % due_every == 0 and i // due_every < n_due
+                expires = NIGHT if due else NIGHT + timedelta(days=1 + i % 365)
+                yield (i + 1, i // 5 + 1, f"b{i}@pec.example.it", "", plan.pk, "certificata", "2025-03-01",
+                       "2025-03-01", expires, None, None, "f", "t", 1 if due and i % 2 == 0 else 0, 0, 0)
+
+        copy_rows(raw, "mailboxes_mailbox", ["id", "holder_id", "address", "password_hash", "plan_id", "status",
+                                              "requested_on", "certified_on", "expires_on", "cancelled_on",
+                                              "status_changed_on", "end_client", "auto_renew", "inbox_extra_gb",
+                                              "archive_extra_gb", "conservation_gb"], mailboxes())
+        with_addon = [i for i in range(0, n_mailboxes, due_every) if i // due_every < n_due and i % 2 == 0]
+        copy_rows(raw, "addons_order", ["id", "holder_id", "mailbox_id", "addon_type_id", "quantity", "unit_price_cents",
+                                         "years", "net_cents", "vat_cents", "gross_cents", "ends_on", "status",
+                                         "created_at", "completed_at"],
+                  ((k + 1, i // 5 + 1, i + 1, addon_type.pk, 1, 250, 1, 250, 55, 305, NIGHT, "completed", now, now)
+                   for k, i in enumerate(with_addon)))
+        copy_rows(raw, "addons_addon", ["mailbox_id", "addon_type_id", "order_id", "quantity", "activated_on",
+                                         "expires_on", "status"],
+                  ((i + 1, addon_type.pk, k + 1, 1, "2025-04-01", NIGHT, "active") for k, i in enumerate(with_addon)))
+        for table in ("accounts_user", "accounts_holder", "billing_wallet", "mailboxes_mailbox", "addons_order"):
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+        cursor.execute("ANALYZE")
+
+
+def explain():
+    from mailboxes.models import Mailbox
+    from renewals.selectors import alert_pending, renewal_due_q
+
+    print("\nEXPLAIN renewal batch (renewals.selectors.renewal_due_batch):")
+    print(Mailbox.objects.filter(renewal_due_q(NIGHT), pk__gt=0).order_by("pk").values_list("pk", "holder_id")[:500]
+          .explain())
+    print("\nEXPLAIN alert scan (renewals.selectors.alert_pending_stream):")
+    print(alert_pending(on_date=NIGHT + timedelta(days=1)).order_by("holder_id", "pk").values_list("holder_id", "pk")
+          .explain())
+
+
+def run_renewals(workers, env):
+    started = time.monotonic()
+    processes = [subprocess.Popen([sys.executable, str(BASE_DIR / "manage.py"), "run_renewals", "--date", NIGHT.isoformat()],
+                                  env=env, stdout=subprocess.PIPE, text=True) for _ in range(workers)]
+    outputs = [p.communicate()[0].strip() for p in processes]
+    return time.monotonic() - started, outputs
+
+
+def main():
+    args = parse_args()
+    env = {**os.environ, "DATABASE_URL": args.database_url, "EMAIL_URL": "dummymail://", "LOG_LEVEL": "WARNING",
+           "DEBUG": "0", "SECRET_KEY": "bench-only", "DJANGO_SETTINGS_MODULE": "pecportal.settings"}
+    os.environ.update(env)
+    sys.path.insert(0, str(BASE_DIR))
+    if not args.reuse:
+        recreate_database(args.database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from mailboxes.models import Mailbox
+    from renewals.services import expiry_alerts_send
+
+    if not args.reuse:
+        call_command("migrate", verbosity=0)
+        started = time.monotonic()
+        fill(args.mailboxes, args.due)
+        print(f"fill: {args.mailboxes:,} mailboxes, {args.due:,} due, in {time.monotonic() - started:.1f} s")
+    explain()
+
+    started = time.monotonic()
+    summary = expiry_alerts_send(on_date=NIGHT + timedelta(days=1))
+    elapsed = time.monotonic() - started
+    print(f"\nalert scan: {summary.mailboxes:,} mailboxes alerted, {summary.emails_sent:,} e-mails, "
+          f"{elapsed:.1f} s ({summary.mailboxes / elapsed:,.0f} mailboxes/s), peak RSS {peak_rss_mb():.0f} MB")
+    started = time.monotonic()
+    second = expiry_alerts_send(on_date=NIGHT + timedelta(days=1))
+    print(f"alert scan again, nothing new: {second.emails_sent} e-mails in {time.monotonic() - started:.1f} s")
+
+    due = Mailbox.objects.filter(expires_on=NIGHT).count()
+    elapsed, outputs = run_renewals(args.workers, env)
+    print(f"\nrenewal night, {args.workers} worker(s): {due:,} due mailboxes in {elapsed:.1f} s "
+          f"({due / elapsed:,.0f} mailboxes/s), peak RSS of a worker {peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB")
+    for output in outputs:
+        print("  " + output)
+
+
+if __name__ == "__main__":
+    main()

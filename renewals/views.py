@@ -1,0 +1,41 @@
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import holder_required
+from accounts.money import format_euro
+from mailboxes.selectors import mailbox_get_for_holder
+
+from .services import RenewalRefused, mailbox_auto_renew_set, mailbox_renew_now
+
+
+@require_POST
+@holder_required
+def mailbox_renew(request, mailbox_id):
+    mailbox = mailbox_get_for_holder(holder=request.holder, mailbox_id=mailbox_id)
+    try:
+        mailbox, outcome = mailbox_renew_now(holder=request.holder, mailbox_id=mailbox.pk, today=timezone.localdate())
+    except RenewalRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Casella %(address)s rinnovata fino al %(date)s: addebitati %(amount)s.") % {
+            "address": mailbox.address, "date": mailbox.expires_on.strftime("%d/%m/%Y"),
+            "amount": format_euro(outcome.debited_cents),
+        })
+    return redirect("mailbox_detail", mailbox_id=mailbox.pk)
+
+
+@require_POST
+@holder_required
+def mailbox_auto_renew(request, mailbox_id):
+    mailbox = mailbox_get_for_holder(holder=request.holder, mailbox_id=mailbox_id)
+    enabled = request.POST.get("auto_renew") == "1"
+    try:
+        mailbox_auto_renew_set(holder=request.holder, mailbox_id=mailbox.pk, enabled=enabled)
+    except RenewalRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Rinnovo automatico attivato.") if enabled else _("Rinnovo automatico disattivato."))
+    return redirect("mailbox_detail", mailbox_id=mailbox.pk)
