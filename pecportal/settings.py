@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "mailboxes",
     "billing",
     "addons",
+    "invoices",
     "renewals",
     "pecportal",
 ]
@@ -44,7 +45,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "accounts.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -135,13 +136,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-# The client address is REMOTE_ADDR unless the operator says how many proxies sit in front;
-# only then is X-Forwarded-For read, and only the hop those proxies added.
+# The client address is REMOTE_ADDR unless the operator says how many proxies sit in front
+# (AXES_CLIENT_IP_CALLABLE below, pecportal.client_ip).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
-)
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
@@ -178,12 +175,16 @@ PROVISIONING_BACKEND = env("PROVISIONING_BACKEND", default="mailboxes.provisioni
 
 # Mailbox life cycle (SPEC 3.2, 3.7).
 GRACE_PERIOD_DAYS = env.int("GRACE_PERIOD_DAYS", default=90)
+EXPIRY_ALERT_STAGES = sorted(env.list("EXPIRY_ALERT_STAGES", cast=int, default=[90, 60, 30, 15, 7, 1]), reverse=True)
 
-# Stripe (SPEC 3.4). Without keys the portal talks to localstripe on loopback.
-STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# Stripe (SPEC 3.4). Without keys the portal talks to localstripe on loopback (scripts/run.sh).
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="").rstrip("/")  # stripe-python 404s with a trailing slash
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_localstripe")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_localstripe")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_localstripe")
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
+# Retries against real Stripe only: localstripe ignores idempotency keys (billing.stripe_gateway).
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 TOPUP_MIN_CENTS = env.int("TOPUP_MIN_CENTS", default=500)
 TOPUP_MAX_CENTS = env.int("TOPUP_MAX_CENTS", default=500_000)
 TOPUP_SHORTFALL_MIN_CENTS = 50
@@ -195,3 +196,84 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Production (DEBUG off): TLS terminates at a proxy in front; see README "Production".
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    if TRUSTED_PROXY_COUNT:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_REFERRER_POLICY = "same-origin"
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    CSRF_COOKIE_HTTPONLY = True  # no script reads it: forms carry the token
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Content-Security-Policy (issue 9), in every mode so development meets what production
+# enforces: nothing inline, nothing from elsewhere. pecportal.csp adds Stripe's origins on the
+# top-up pages only.
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "pecportal.csp.PortalCSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    },
+}
+CSP_STRIPE_PATH_PREFIXES = ["/credit/topup/"]
+
+# Staff admin (issue 9): at a path of the operator's choosing, behind a TOTP second factor that
+# only the embedded demo (DEBUG on) may switch off; devices come from `manage.py staff_totp`.
+ADMIN_URL = env("ADMIN_URL", default="admin/")
+ADMIN_REQUIRE_OTP = env.bool("ADMIN_REQUIRE_OTP", default=False) if DEBUG else True
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "pecportal.admin_apps.PortalAdminConfig"
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "django_otp.middleware.OTPMiddleware")
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Area Clienti PEC")
+
+# Login lockout by the client address our own proxies vouch for (pecportal.client_ip).
+AXES_CLIENT_IP_CALLABLE = "pecportal.client_ip.client_ip"
+
+# Card testing (issue 9): PaymentIntents a holder, and a client address, may create per hour.
+TOPUP_RATE_LIMIT_PER_HOUR = env.int("TOPUP_RATE_LIMIT_PER_HOUR", default=10)
+
+# Operability (issue 9): a request id on every response and log line, JSON lines in production
+# (LOG_FORMAT=text|json), and the plain 503 page while the database is unreachable.
+MIDDLEWARE.insert(0, "pecportal.logging.RequestIdMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("pecportal.csp.PortalCSPMiddleware") + 1,
+                  "pecportal.logging.DatabaseUnavailableMiddleware")
+LOGGING["filters"] = {"request_id": {"()": "pecportal.logging.RequestIdFilter"}}
+LOGGING["formatters"] = {
+    "json": {"()": "pecportal.logging.JsonFormatter"},
+    "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+}
+LOGGING["handlers"]["console"].update(
+    filters=["request_id"], formatter=env("LOG_FORMAT", default="text" if DEBUG else "json"),
+)
+
+# Errors to Sentry only when the operator gives a DSN; no personal data leaves with them.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production" if not DEBUG else "development"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+    )

@@ -1,5 +1,9 @@
+import importlib
+
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.core.cache import cache
 
 from tests.factories import PASSWORD, make_holder, make_mailbox
 
@@ -10,6 +14,44 @@ def pytest_configure(config):
     engine = settings.DATABASES["default"]["ENGINE"]
     if "postgresql" not in engine:
         raise pytest.UsageError(f"The suite runs on PostgreSQL; DATABASE_URL gives {engine}. Use scripts/test.sh.")
+
+
+# Data that migrations seed: transactional tests flush the database after each test,
+# so the next one gets them back from the same functions the migrations run.
+SEEDING_MIGRATIONS = [
+    ("mailboxes.migrations.0002_default_plans", "create_plans"),
+    ("addons.migrations.0003_default_catalogue", "seed"),
+]
+
+
+def seed_reference_data():
+    for module, function in SEEDING_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+def _is_transactional(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits and lockouts count in the cache (Redis): each test starts from zero."""
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _reseed_transactional_database(request):
+    if _is_transactional(request):
+        request.getfixturevalue("transactional_db")
+        seed_reference_data()
+
+
+@pytest.fixture
+def seeded(transactional_db):
+    seed_reference_data()
 
 
 @pytest.fixture

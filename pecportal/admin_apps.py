@@ -1,0 +1,7 @@
+from django.contrib.admin.apps import AdminConfig
+
+
+class PortalAdminConfig(AdminConfig):
+    """Makes ``admin.site`` (where every app registers) the two-factor site."""
+
+    default_site = "pecportal.admin_site.PortalAdminSite"

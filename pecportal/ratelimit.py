@@ -1,0 +1,61 @@
+"""Fixed-window counters on the shared cache (Redis in production), so every gunicorn worker
+sees the same count.
+
+The first use is the top-up page: each PaymentIntent is one more try of a card, and a stolen
+card list is tested exactly that way, so attempts are capped per holder and per client address."""
+
+import functools
+import logging
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+
+from .client_ip import client_ip
+
+logger = logging.getLogger(__name__)
+
+TOPUP_LIMIT_MESSAGE = _(
+    "Hai fatto troppi tentativi di ricarica nell'ultima ora. Per proteggere le carte di pagamento "
+    "riprova più tardi o contatta l'assistenza."
+)
+
+
+def allow(key, limit, window_seconds):
+    """Counts one attempt for ``key`` and says whether it is within ``limit`` for the current window."""
+    window = int(time.time() // window_seconds)
+    bucket = f"ratelimit:{key}:{window}"
+    try:
+        # add() is a no-op when the counter exists; incr() is Redis INCR, atomic across workers.
+        # The key outlives its window, so it never expires between the two calls while in use.
+        cache.add(bucket, 0, timeout=2 * window_seconds)
+        count = cache.incr(bucket)
+    except Exception:  # a cache outage must not take payments down with it
+        logger.warning("rate limiter unavailable, letting %s through", key, exc_info=True)
+        return True
+    return count <= limit
+
+
+def topup_allowed(request):
+    """One PaymentIntent attempt for this holder and this client address, both counted."""
+    limit = settings.TOPUP_RATE_LIMIT_PER_HOUR
+    by_holder = allow(f"topup:holder:{request.holder.pk}", limit, 3600)
+    by_address = allow(f"topup:ip:{client_ip(request)}", limit, 3600)
+    return by_holder and by_address
+
+
+def topup_rate_limit(view):
+    """For a view under ``holder_required`` whose POST creates a PaymentIntent: over the limit,
+    the POST creates nothing and the holder is sent back to the page with the reason."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "POST" and not topup_allowed(request):
+            messages.error(request, TOPUP_LIMIT_MESSAGE)
+            return redirect(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
