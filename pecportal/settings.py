@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "addons",
     "invoices",
     "renewals",
+    "audit",
     "pecportal",
 ]
 
@@ -106,6 +107,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "it"
 LANGUAGES = [("it", "Italiano"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["pecportal.formats"]
 TIME_ZONE = "Europe/Rome"
 USE_I18N = True
 USE_TZ = True
@@ -172,6 +174,15 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # Mail platform hand-off (SPEC 3.2); the default records each request in the database.
 PROVISIONING_BACKEND = env("PROVISIONING_BACKEND", default="mailboxes.provisioning.RecordingProvisioner")
+
+# The provider's own data on invoices; invoices/conf.py holds example defaults for the demo.
+for _name in (
+    "INVOICE_SELLER_NAME", "INVOICE_SELLER_VAT_NUMBER", "INVOICE_SELLER_FISCAL_CODE", "INVOICE_SELLER_STREET",
+    "INVOICE_SELLER_POSTAL_CODE", "INVOICE_SELLER_CITY", "INVOICE_SELLER_PROVINCE", "INVOICE_SELLER_COUNTRY",
+    "INVOICE_SELLER_EMAIL", "INVOICE_SELLER_TAX_REGIME", "INVOICE_TRANSMITTER_COUNTRY", "INVOICE_TRANSMITTER_ID",
+):
+    if _name in env:
+        globals()[_name] = env(_name)
 
 # Mailbox life cycle (SPEC 3.2, 3.7).
 GRACE_PERIOD_DAYS = env.int("GRACE_PERIOD_DAYS", default=90)

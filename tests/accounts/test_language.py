@@ -18,3 +18,9 @@ def test_an_unknown_language_changes_nothing(holder_client, holder):
     holder_client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
     assert 'lang="it"' in holder_client.get("/").content.decode()
     assert Holder.objects.get(pk=holder.pk).language == "it"
+
+
+def test_dates_read_day_first_in_english_too(holder_client, mailbox):
+    holder_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = holder_client.get(f"/mailboxes/{mailbox.pk}/").content.decode()
+    assert mailbox.expires_on.strftime("%d/%m/%Y") in page
