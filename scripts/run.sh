@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
 bootstrap_venv requirements.txt
+command -v curl >/dev/null || apt_install curl
 
 PORT="${PORT:-8000}"
 DEMO_PASSWORD="${DEMO_PASSWORD:-Rossi-Pec-2026!}"
