@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.money import format_euro, parse_euro
+from audit.models import AuditEntry
+from audit.services import audit_record
 
 from .models import Addon, AddonType, Order
 
@@ -52,6 +54,15 @@ class AddonTypeAdmin(admin.ModelAdmin):
     @admin.display(description=_("prezzo annuo netto"), ordering="yearly_unit_price_cents")
     def price(self, obj):
         return format_euro(obj.yearly_unit_price_cents)
+
+    def save_model(self, request, obj, form, change):
+        # The admin's change view already runs this inside one transaction with the save.
+        before = AddonType.objects.get(pk=obj.pk).yearly_unit_price_cents if change else None
+        super().save_model(request, obj, form, change)
+        if before != obj.yearly_unit_price_cents:
+            audit_record(user=request.user, action=AuditEntry.Action.ADDON_PRICE, obj=obj,
+                         before=None if before is None else {"yearly_unit_price_cents": before},
+                         after={"yearly_unit_price_cents": obj.yearly_unit_price_cents})
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -2,15 +2,19 @@
 topup_refund, never by editing a row (SPEC 3.3)."""
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.money import format_euro
+from audit.models import AuditEntry
+from audit.services import audit_record
 
 from .forms import CreditAdjustForm
 from .models import LedgerEntry, TopUp, Wallet
+from .selectors import wallet_balance_cents
 from .services import BillingError, credit_adjust, topup_refund
 
 
@@ -70,8 +74,13 @@ class WalletAdmin(ReadOnlyAdmin):
         form = CreditAdjustForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                credit_adjust(holder_id=wallet.holder_id, amount_cents=form.cleaned_data["amount"],
-                              reason=form.cleaned_data["reason"], created_by=request.user)
+                with transaction.atomic():
+                    entry = credit_adjust(holder_id=wallet.holder_id, amount_cents=form.cleaned_data["amount"],
+                                          reason=form.cleaned_data["reason"], created_by=request.user)
+                    audit_record(user=request.user, action=AuditEntry.Action.CREDIT_ADJUST, obj=wallet,
+                                 before={"balance_cents": entry.balance_after_cents - entry.amount_cents},
+                                 after={"balance_cents": entry.balance_after_cents,
+                                        "amount_cents": entry.amount_cents, "reason": entry.reason})
             except BillingError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -119,7 +128,13 @@ class TopUpAdmin(ReadOnlyAdmin):
     def refund(self, request, queryset):
         for topup in queryset:
             try:
-                topup_refund(topup_id=topup.pk, created_by=request.user)
+                with transaction.atomic():
+                    refunded = topup_refund(topup_id=topup.pk, created_by=request.user)
+                    # The wallet stays locked by the refund until commit, so this balance is exact.
+                    balance = wallet_balance_cents(holder_id=refunded.holder_id)
+                    audit_record(user=request.user, action=AuditEntry.Action.TOPUP_REFUND, obj=refunded,
+                                 before={"refunded_at": None, "balance_cents": balance + refunded.amount_cents},
+                                 after={"refunded_at": refunded.refunded_at, "balance_cents": balance})
             except BillingError as exc:
                 self.message_user(request, f"#{topup.pk}: {exc.message}", messages.ERROR)
             else:

@@ -3,11 +3,14 @@
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from accounts.money import format_euro
+from audit.models import AuditEntry
+from audit.services import audit_record
 
 from .fatturapa import export_zip
 from .forms import CreditNoteForm
@@ -78,7 +81,12 @@ class InvoiceAdmin(admin.ModelAdmin):
             reason = form.cleaned_data["reason"]
             for invoice in queryset.order_by("year", "sequence"):
                 try:
-                    note = credit_note_issue(invoice=invoice, staff_user=request.user, reason=reason)
+                    with transaction.atomic():
+                        note = credit_note_issue(invoice=invoice, staff_user=request.user, reason=reason)
+                        audit_record(user=request.user, action=AuditEntry.Action.CREDIT_NOTE, obj=invoice,
+                                     before={"credit_note": None},
+                                     after={"credit_note": note.number, "gross_cents": note.gross_cents,
+                                            "reason": note.reason})
                 except InvoiceError as exc:
                     self.message_user(request, exc.message, messages.ERROR)
                 else:

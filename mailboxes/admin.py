@@ -1,7 +1,10 @@
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
+from audit.models import AuditEntry
+from audit.services import audit_record
 
 from .models import Mailbox, Plan, ProvisioningRequest
 from .services import MailboxActionNotAllowed, mailbox_reactivate, mailbox_suspend
@@ -10,6 +13,15 @@ from .services import MailboxActionNotAllowed, mailbox_reactivate, mailbox_suspe
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "inbox_gb", "archive_gb", "yearly_price_cents"]
+
+    def save_model(self, request, obj, form, change):
+        # The admin's change view already runs this inside one transaction with the save.
+        before = Plan.objects.get(pk=obj.pk).yearly_price_cents if change else None
+        super().save_model(request, obj, form, change)
+        if before != obj.yearly_price_cents:
+            audit_record(user=request.user, action=AuditEntry.Action.PLAN_PRICE, obj=obj,
+                         before=None if before is None else {"yearly_price_cents": before},
+                         after={"yearly_price_cents": obj.yearly_price_cents})
 
 
 @admin.register(Mailbox)
@@ -28,17 +40,22 @@ class MailboxAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Sospendi le caselle selezionate"))
     def suspend(self, request, queryset):
-        self._apply(request, queryset, mailbox_suspend, _("Caselle sospese: %(count)d."))
+        self._apply(request, queryset, mailbox_suspend, AuditEntry.Action.MAILBOX_SUSPEND,
+                    _("Caselle sospese: %(count)d."))
 
     @admin.action(description=_("Riattiva le caselle selezionate"))
     def reactivate(self, request, queryset):
-        self._apply(request, queryset, mailbox_reactivate, _("Caselle riattivate: %(count)d."))
+        self._apply(request, queryset, mailbox_reactivate, AuditEntry.Action.MAILBOX_REACTIVATE,
+                    _("Caselle riattivate: %(count)d."))
 
-    def _apply(self, request, queryset, service, done_message):
+    def _apply(self, request, queryset, service, action, done_message):
         done = 0
         for mailbox in queryset:
             try:
-                service(mailbox=mailbox, by_staff=request.user)
+                with transaction.atomic():
+                    changed = service(mailbox=mailbox, by_staff=request.user)
+                    audit_record(user=request.user, action=action, obj=changed, before={"status": mailbox.status},
+                                 after={"status": changed.status})
                 done += 1
             except MailboxActionNotAllowed as refusal:
                 self.message_user(request, f"{mailbox.address}: {refusal}", messages.WARNING)
