@@ -1,10 +1,23 @@
-"""gunicorn for the portal: sync workers, since every page is short database work."""
+"""gunicorn for the portal: sync workers, since every page is short database work.
+
+Worker count, measured with bench/load/run.sh (wrk, 16 connections, dashboard, 10 s, gunicorn,
+PostgreSQL and wrk on the same 2 cores, shared with other jobs; docs/load-ops.md):
+  workers    2      3      5      (req/s, two runs)
+  run 1    167    138     54
+  run 2     56     59     47
+A page is CPU work (template rendering and the ORM, ~90 % of its time under pyinstrument) with
+short loopback database waits. Five workers (gunicorn's 2 × cores + 1 rule of thumb, meant for
+I/O-bound apps) came last both times: more processes than cores only adds context switches,
+memory and PostgreSQL connections (one persistent connection per worker, CONN_MAX_AGE).
+Two and three are within this machine's noise; cores + 1 is the default because in production
+PostgreSQL sits on its own host and the extra worker covers each request's network waits.
+GUNICORN_WORKERS overrides it (measure again on other hardware)."""
 
 import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
 worker_class = "sync"
 timeout = 30
 graceful_timeout = 30

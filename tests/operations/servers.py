@@ -225,3 +225,11 @@ class Load:
 
     def between(self, start, end):
         return [answer for answer in self.answers if answer[0] >= start and answer[1] <= end]
+
+
+def shell(database_url, code):
+    """Run ``code`` in ``manage.py shell`` against ``database_url``; its standard output."""
+    done = subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c", code], check=False, cwd=ROOT,
+                          env=portal_env(database_url=database_url), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
