@@ -53,20 +53,15 @@ class Worker:
         self.log_path = tmp_path / "worker.log"
         self.process = None
 
-    def start(self, visibility_timeout=None):
-        """``visibility_timeout`` (seconds) replaces the settings' hour for this worker only."""
+    def start(self):
         ready = self.text().count("ready.") if self.log_path.exists() else 0
         self.log = self.log_path.open("a")
         env = child_env(REDIS_URL=settings.REDIS_URL, CELERY_EAGER="0", EMAIL_URL=f"filemail:///{self.tmp_path}/mail")
         argv = ["worker", "--pool=prefork", "--concurrency=1", "--loglevel=INFO", "--without-heartbeat",
                 "--without-mingle", "--without-gossip"]
-        script = ["from pecportal.celery import app"]
-        if visibility_timeout:
-            script.append(f"app.conf.broker_transport_options = {{'visibility_timeout': {visibility_timeout}}}")
-        script.append(f"app.worker_main({argv!r})")
-        # Its own session, so a test can kill the whole worker, pool included, like a host dying.
-        self.process = subprocess.Popen([sys.executable, "-c", "\n".join(script)], env=env, cwd=settings.BASE_DIR,
-                                        stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        script = f"from pecportal.celery import app\napp.worker_main({argv!r})"
+        self.process = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=settings.BASE_DIR,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
         assert wait_for(lambda: self.text().count("ready.") > ready or self.process.poll() is not None), self.text()
         assert self.process.poll() is None, self.text()
 
@@ -77,11 +72,6 @@ class Worker:
         children = open(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read().split()
         assert len(children) == 1, children
         return int(children[0])
-
-    def kill(self):
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-        self.log.close()
 
     def stop(self):
         if self.process and self.process.poll() is None:
@@ -164,27 +154,3 @@ def test_a_task_whose_worker_process_is_killed_midway_runs_again_and_charges_not
         assert debits.count() == 1
         assert Wallet.objects.get(holder_id=mailbox.holder_id).balance_cents == 5000 + debits.get().amount_cents
     assert worker.child_pid() != child
-
-
-def test_a_task_whose_whole_worker_dies_midway_is_restored_by_the_next_worker_and_charges_nothing_twice(worker):
-    first = make_mailbox(make_holder(credit_cents=5000), expires_on=DUE)
-    second = make_mailbox(make_holder(credit_cents=5000), expires_on=DUE)
-    worker.start()
-
-    with transaction.atomic():
-        Wallet.objects.select_for_update().get(holder_id=second.holder_id)
-        publish("json")
-        assert wait_for(lambda: RenewalCharge.objects.filter(mailbox=first).exists()), worker.text()
-        assert wait_for(waiting_on_a_lock), worker.text()
-        worker.kill()
-    with Connection(settings.REDIS_URL) as conn:
-        assert conn.default_channel.client.zcard("unacked_index") == 1
-
-    # In production the unacked message comes back after the settings' visibility timeout (an
-    # hour); a few seconds here, for the restarted worker only.
-    worker.start(visibility_timeout=2)
-    assert wait_for(lambda: RenewalCharge.objects.filter(mailbox=second).exists(), timeout=45), worker.text()
-    assert RenewalCharge.objects.filter(mailbox=first).count() == 1
-    for mailbox in (first, second):
-        assert Mailbox.objects.get(pk=mailbox.pk).expires_on == date(2027, 3, 30)
-        assert LedgerEntry.objects.filter(wallet__holder_id=mailbox.holder_id, amount_cents__lt=0).count() == 1
