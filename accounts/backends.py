@@ -2,12 +2,9 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import check_password, make_password
 
 from mailboxes.models import Mailbox
+from mailboxes.services import normalize_address
 
 from .models import User
-
-
-def normalize_address(value):
-    return (value or "").strip().lower()
 
 
 def axes_username(request, credentials):

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import ReadOnlyAdmin
 from accounts.money import format_euro, parse_euro
 from audit.models import AuditEntry
 from audit.services import audit_record
@@ -63,19 +64,6 @@ class AddonTypeAdmin(admin.ModelAdmin):
             audit_record(user=request.user, action=AuditEntry.Action.ADDON_PRICE, obj=obj,
                          before=None if before is None else {"yearly_unit_price_cents": before},
                          after={"yearly_unit_price_cents": obj.yearly_unit_price_cents})
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Orders and add-ons are written only by the order services; staff read them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Order)

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from accounts.admin import ReadOnlyAdmin
+
 from .models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Read only for everyone, superusers included: an audit trail nobody can rewrite."""
 
     list_display = ["at", "user", "action", "object_type", "object_repr", "before", "after"]
@@ -13,11 +15,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["object_repr", "object_id", "user__username"]
     date_hierarchy = "at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import ReadOnlyAdmin
 from accounts.money import format_euro
 from audit.models import AuditEntry
 from audit.services import audit_record
@@ -16,17 +17,6 @@ from .forms import CreditAdjustForm
 from .models import LedgerEntry, TopUp, Wallet
 from .selectors import wallet_balance_cents
 from .services import BillingError, credit_adjust, topup_refund
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Wallet)

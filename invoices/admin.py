@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import ReadOnlyAdmin
 from accounts.money import format_euro
 from audit.models import AuditEntry
 from audit.services import audit_record
@@ -35,7 +36,7 @@ class InvoiceLineInline(admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(ReadOnlyAdmin):
     list_display = ["number", "issued_on", "kind", "buyer", "buyer_fiscal_code", "net", "vat", "gross", "corrects"]
     list_select_related = ["corrects"]
     list_filter = ["year", "kind"]
@@ -45,14 +46,6 @@ class InvoiceAdmin(admin.ModelAdmin):
     inlines = [InvoiceLineInline]
     actions = ["issue_credit_note", "export_fatturapa"]
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_credit_note_permission(self, request):
         return request.user.has_perm("invoices.issue_credit_note")

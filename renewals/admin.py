@@ -3,6 +3,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin import ReadOnlyAdmin
+
 from .models import ExpiryAlert, RenewalCharge
 from .services import expiry_alerts_resend
 
@@ -28,7 +30,7 @@ class ExpiryAlertAdmin(admin.ModelAdmin):
 
 
 @admin.register(RenewalCharge)
-class RenewalChargeAdmin(admin.ModelAdmin):
+class RenewalChargeAdmin(ReadOnlyAdmin):
     """Read-only: a charge is the record that a period was paid; it is never edited."""
 
     list_display = ["mailbox", "addon", "period_start", "period_end", "gross_cents", "manual", "created_at"]
@@ -37,11 +39,3 @@ class RenewalChargeAdmin(admin.ModelAdmin):
     list_select_related = ["mailbox", "addon__addon_type"]
     raw_id_fields = ["holder", "mailbox", "addon", "ledger_entry"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
