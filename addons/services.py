@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Operation
 from accounts.services import operation_log, operation_settle
-from billing.models import LedgerEntry, Wallet
-from billing.services import wallet_get_or_create, wallet_post
+from billing.models import LedgerEntry
+from billing.services import wallet_lock, wallet_post
 from invoices.selectors import invoice_missing_data
 from invoices.services import invoice_issue
 from mailboxes.models import Mailbox
@@ -66,18 +66,42 @@ class OrderPlacement:
         return self.order.status == Order.Status.COMPLETED
 
 
-def mailbox_quota_change(*, mailbox, effect, delta_gb):
-    """Move one quota counter and tell the mail platform the mailbox's new sizes."""
+def mailbox_quota_apply(*, mailbox, effect, delta_gb):
+    """Move one quota counter on the instance, unsaved; returns the mail platform's payload with
+    the mailbox's new sizes."""
     field = QUOTA_FIELD[effect]
     setattr(mailbox, field, max(0, getattr(mailbox, field) + delta_gb))
-    mailbox.save(update_fields=[field])
-    provisioner().request(
-        mailbox=mailbox,
-        action="quota",
-        inbox_gb=mailbox.plan.inbox_gb + mailbox.inbox_extra_gb,
-        archive_gb=mailbox.plan.archive_gb + mailbox.archive_extra_gb,
-        conservation_gb=mailbox.conservation_gb,
+    return {
+        "inbox_gb": mailbox.plan.inbox_gb + mailbox.inbox_extra_gb,
+        "archive_gb": mailbox.plan.archive_gb + mailbox.archive_extra_gb,
+        "conservation_gb": mailbox.conservation_gb,
+    }
+
+
+def mailbox_quota_change(*, mailbox, effect, delta_gb):
+    """Move one quota counter and tell the mail platform the mailbox's new sizes."""
+    payload = mailbox_quota_apply(mailbox=mailbox, effect=effect, delta_gb=delta_gb)
+    mailbox.save(update_fields=[QUOTA_FIELD[effect]])
+    provisioner().request(mailbox=mailbox, action="quota", **payload)
+
+
+ADDON_OFF_FIELDS = ["status", "deactivated_on"]
+
+
+def addon_switch_off(*, addon, on_date, description):
+    """An active add-on switched off on the instances, unsaved: the add-on, its mailbox's quota.
+    Returns the unsaved Operation for the holder's log and the mail platform's quota payload.
+    The renewal night saves many of these at once; addon_deactivate saves one."""
+    addon.status = Addon.Status.DEACTIVATED
+    addon.deactivated_on = on_date
+    payload = mailbox_quota_apply(mailbox=addon.mailbox, effect=addon.addon_type.effect, delta_gb=-addon.quantity)
+    operation = Operation(
+        holder_id=addon.mailbox.holder_id,
+        kind=Operation.Kind.DEACTIVATION,
+        mailbox_address=addon.mailbox.address,
+        description=description,
     )
+    return operation, payload
 
 
 def addon_deactivate(*, addon, on_date, description):
@@ -85,16 +109,11 @@ def addon_deactivate(*, addon, on_date, description):
     Deactivating one already off changes nothing. Call inside the caller's transaction."""
     if addon.status != Addon.Status.ACTIVE:
         return addon
-    addon.status = Addon.Status.DEACTIVATED
-    addon.deactivated_on = on_date
-    addon.save(update_fields=["status", "deactivated_on"])
-    mailbox_quota_change(mailbox=addon.mailbox, effect=addon.addon_type.effect, delta_gb=-addon.quantity)
-    operation_log(
-        holder_id=addon.mailbox.holder_id,
-        kind=Operation.Kind.DEACTIVATION,
-        mailbox_address=addon.mailbox.address,
-        description=description,
-    )
+    operation, payload = addon_switch_off(addon=addon, on_date=on_date, description=description)
+    addon.save(update_fields=ADDON_OFF_FIELDS)
+    addon.mailbox.save(update_fields=[QUOTA_FIELD[addon.addon_type.effect]])
+    provisioner().request(mailbox=addon.mailbox, action="quota", **payload)
+    operation.save()
     return addon
 
 
@@ -135,7 +154,7 @@ def order_place(*, holder, mailbox_id, addon_type_code, quantity, expected_gross
     a landing top-up and the renewals never wait on each other in a circle."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        wallet = _wallet_lock(holder_id=holder.pk)
+        wallet = wallet_lock(holder_id=holder.pk)
         if Order.objects.filter(order_key=order_key).exists():
             raise DuplicateOrder(_("Questo ordine è già stato inviato: controlla Esito Operazioni."))
         mailbox = (
@@ -173,7 +192,7 @@ def order_fulfil(*, order_id, today=None):
     if holder_id is None:
         return None
     with transaction.atomic():
-        wallet = _wallet_lock(holder_id=holder_id)
+        wallet = wallet_lock(holder_id=holder_id)
         order = Order.objects.select_for_update(of=("self",)).select_related("addon_type", "holder").get(pk=order_id)
         if order.status != Order.Status.PENDING:
             return order
@@ -227,11 +246,6 @@ def _require_invoice_data(holder):
         raise OrderRefused(
             _("Prima di un ordine a pagamento completa i dati di fatturazione in «I tuoi dati»:") + " " + " ".join(missing)
         )
-
-
-def _wallet_lock(*, holder_id):
-    wallet_get_or_create(holder_id=holder_id)
-    return Wallet.objects.select_for_update().get(holder_id=holder_id)
 
 
 def _reference(order):

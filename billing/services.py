@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Operation
 from accounts.money import format_euro
 from accounts.services import operation_log, operation_settle
+from pecportal.bulk import bulk_update_rows
 
 from . import hooks, stripe_gateway
 from .models import LedgerEntry, TopUp, Wallet
@@ -35,6 +36,12 @@ class InsufficientCredit(Exception):
 def wallet_get_or_create(*, holder_id):
     wallet, _ = Wallet.objects.get_or_create(holder_id=holder_id)
     return wallet
+
+
+def wallet_lock(*, holder_id):
+    """The holder's wallet, locked for the caller's transaction, made if the holder has none yet."""
+    wallet_get_or_create(holder_id=holder_id)
+    return Wallet.objects.select_for_update().get(holder_id=holder_id)
 
 
 @transaction.atomic
@@ -66,6 +73,26 @@ def wallet_post(*, holder_id, amount_cents, kind, reference, description, create
         created_by=created_by,
         reason=reason,
     )
+
+
+def wallet_debit_apply(*, wallet, amount_cents, kind, reference, description):
+    """wallet_post for many debits written together (the renewal night): ``wallet`` is locked by
+    the caller's transaction; its balance moves on the instance and the entry comes back unsaved,
+    for ledger_write_many. The database refuses a reference posted before and a negative balance."""
+    if not isinstance(amount_cents, int) or amount_cents >= 0:
+        raise ValueError("amount_cents must be a negative int")
+    new_balance = wallet.balance_cents + amount_cents
+    if new_balance < 0:
+        raise InsufficientCredit(-new_balance)
+    wallet.balance_cents = new_balance
+    return LedgerEntry(wallet=wallet, kind=kind, amount_cents=amount_cents, balance_after_cents=new_balance,
+                       reference=reference, description=description)
+
+
+def ledger_write_many(*, wallets, entries):
+    """Save what wallet_debit_apply prepared: the entries in one insert, the balances in one update."""
+    LedgerEntry.objects.bulk_create(entries)
+    bulk_update_rows(Wallet, wallets, ["balance_cents"])
 
 
 # Top-ups (SPEC 3.4). A payment's TopUp only ever moves up this order, so Stripe events applied

@@ -63,6 +63,41 @@ def invoice_issue(*, holder, reference, lines, issued_on=None):
     return invoice
 
 
+def invoice_issue_many(*, items, issued_on):
+    """invoice_issue for many debits of one night, one statement per table and one turn of the
+    counter. ``items``: (holder, reference, lines) with ``holder`` read in the caller's transaction.
+    Call it last in that transaction, so the counter stays locked only until the commit. A
+    reference invoiced before makes the whole call fail (UNIQUE): the caller's debit was a repeat."""
+    if not items:
+        return []
+    if not connection.in_atomic_block:
+        raise InvoiceError(_("La fattura si emette nella stessa transazione dell'addebito."))
+    prepared = []
+    for holder, reference, lines in items:
+        clean_lines = [_line_check(line) for line in lines]
+        if not clean_lines:
+            raise InvoiceError(_("Una fattura deve avere almeno una riga."))
+        prepared.append((holder, reference, clean_lines, sum(line["net_cents"] for line in clean_lines)))
+    seller = conf.seller_snapshot()
+    with transaction.atomic():
+        counter, issued_on = _number_take(issued_on, count=len(prepared))
+        first = counter.last_sequence - len(prepared) + 1
+        invoices = Invoice.objects.bulk_create(
+            Invoice(
+                **_numbering(counter, sequence=first + n), kind=Invoice.Kind.INVOICE, issued_on=issued_on,
+                holder=holder, reference=reference, seller=seller, **_buyer_fields(holder),
+                vat_rate_percent=VAT_RATE_PERCENT, net_cents=net, vat_cents=vat_cents(net), gross_cents=net + vat_cents(net),
+            )
+            for n, (holder, reference, _lines, net) in enumerate(prepared)
+        )
+        InvoiceLine.objects.bulk_create(
+            InvoiceLine(invoice=invoice, position=position, **line)
+            for invoice, (_holder, _reference, clean_lines, _net) in zip(invoices, prepared, strict=True)
+            for position, line in enumerate(clean_lines, start=1)
+        )
+    return invoices
+
+
 @transaction.atomic
 def credit_note_issue(*, invoice, staff_user, reason, issued_on=None):
     """A staff member's correction: a credit note (nota di credito) reversing the whole invoice,
@@ -95,29 +130,33 @@ def credit_note_issue(*, invoice, staff_user, reason, issued_on=None):
     return note
 
 
-def _number_take(issued_on):
-    """Lock the year's counter and take its next number; returns (counter, the date to print)."""
+def _number_take(issued_on, count=1):
+    """Lock the year's counter and take its next ``count`` numbers; returns (counter, the date to
+    print), the counter's last_sequence being the last number taken."""
     # ON CONFLICT DO NOTHING: the first invoice of a year creates the row without racing anyone.
     InvoiceCounter.objects.bulk_create([InvoiceCounter(year=issued_on.year)], ignore_conflicts=True)
     counter = InvoiceCounter.objects.select_for_update().get(year=issued_on.year)
-    if counter.last_sequence >= 999_999:
+    if counter.last_sequence + count > 999_999:
         raise InvoiceError(_("Numerazione delle fatture esaurita per l'anno %(year)s.") % {"year": counter.year})
     if counter.last_issued_on and issued_on < counter.last_issued_on:
         issued_on = counter.last_issued_on
-    counter.last_sequence += 1
+    counter.last_sequence += count
     counter.last_issued_on = issued_on
     counter.save(update_fields=["last_sequence", "last_issued_on"])
     return counter, issued_on
 
 
-def _numbering(counter):
-    return {"year": counter.year, "sequence": counter.last_sequence,
-            "number": f"{counter.year}/{counter.last_sequence:06d}"}
+def _numbering(counter, sequence=None):
+    sequence = sequence or counter.last_sequence
+    return {"year": counter.year, "sequence": sequence, "number": f"{counter.year}/{sequence:06d}"}
 
 
 def _buyer_snapshot(holder_id):
     # Read afresh: the caller's Holder may have been loaded before the profile was last saved.
-    holder = Holder.objects.get(pk=holder_id)
+    return _buyer_fields(Holder.objects.get(pk=holder_id))
+
+
+def _buyer_fields(holder):
     return {
         "buyer_first_name": holder.first_name,
         "buyer_last_name": holder.last_name,

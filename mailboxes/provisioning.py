@@ -11,6 +11,14 @@ class RecordingProvisioner:
 
         return ProvisioningRequest.objects.create(mailbox=mailbox, action=action, payload=payload)
 
+    def request_many(self, requests):
+        """``requests``: (mailbox, action, payload) triples, recorded in one statement."""
+        from .models import ProvisioningRequest
+
+        ProvisioningRequest.objects.bulk_create(
+            ProvisioningRequest(mailbox=mailbox, action=action, payload=payload) for mailbox, action, payload in requests
+        )
+
 
 def provisioner():
     return import_string(settings.PROVISIONING_BACKEND)()

@@ -33,22 +33,33 @@ def mailbox_create(*, holder, address, plan, password="", password_hash="", **fi
     )
 
 
-def mailbox_set_status(*, mailbox, status, on_date, description=""):
-    """Every change of status is an operation in the holder's log (SPEC 3.2)."""
+STATUS_FIELDS = ["status", "status_changed_on", "cancelled_on"]
+
+
+def mailbox_status_apply(*, mailbox, status, on_date, description=""):
+    """The new status on the instance, unsaved, and the unsaved Operation that logs it (SPEC 3.2);
+    None when the status does not change. The renewal night saves many of these at once."""
     if mailbox.status == status:
-        return mailbox
+        return None
     previous = mailbox.get_status_display()
     mailbox.status = status
     mailbox.status_changed_on = on_date
     if status == Mailbox.Status.TERMINATED and mailbox.cancelled_on is None:
         mailbox.cancelled_on = on_date
-    mailbox.save(update_fields=["status", "status_changed_on", "cancelled_on"])
-    operation_log(
+    return Operation(
         holder_id=mailbox.holder_id,
         kind=Operation.Kind.STATUS,
         mailbox_address=mailbox.address,
         description=description or f"Stato: {previous} → {mailbox.get_status_display()}",
     )
+
+
+def mailbox_set_status(*, mailbox, status, on_date, description=""):
+    """Every change of status is an operation in the holder's log (SPEC 3.2)."""
+    operation = mailbox_status_apply(mailbox=mailbox, status=status, on_date=on_date, description=description)
+    if operation is not None:
+        mailbox.save(update_fields=STATUS_FIELDS)
+        operation.save()
     return mailbox
 
 
