@@ -18,6 +18,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -33,22 +34,28 @@ def parse_args():
     parser.add_argument("--workers", type=int, default=1, help="run_renewals processes started together")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/pec_bench_renewals")
     parser.add_argument("--reuse", action="store_true", help="keep the filled database from a previous run")
+    parser.add_argument("--snapshot", action="store_true",
+                        help="keep a copy of the freshly filled database, <name>_filled, for --from-snapshot")
+    parser.add_argument("--from-snapshot", action="store_true",
+                        help="start from a fresh copy of <name>_filled instead of filling again")
+    parser.add_argument("--jobs", nargs="+", choices=["alerts", "renewals"], default=["alerts", "renewals"],
+                        help="which jobs to run (default both)")
     return parser.parse_args()
 
 
-def peak_rss_mb(who=resource.RUSAGE_SELF):
-    return resource.getrusage(who).ru_maxrss / 1024
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def recreate_database(url):
+def recreate_database(url, *, name=None, template=None):
     import psycopg2
 
-    name = url.rsplit("/", 1)[1]
+    name = name or url.rsplit("/", 1)[1]
     admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     admin.close()
 
 
@@ -125,8 +132,8 @@ def explain():
     from mailboxes.models import Mailbox
     from renewals.selectors import alert_pending, renewal_due_q
 
-    print("\nEXPLAIN renewal batch (renewals.selectors.renewal_due_batch):")
-    print(Mailbox.objects.filter(renewal_due_q(NIGHT), pk__gt=0).order_by("pk").values_list("pk", "holder_id")[:500]
+    print("\nEXPLAIN renewal batch claim (renewals.services._renewal_batch, without its FOR UPDATE SKIP LOCKED):")
+    print(Mailbox.objects.select_related("plan", "holder").filter(renewal_due_q(NIGHT), pk__gt=0).order_by("pk")[:500]
           .explain())
     print("\nEXPLAIN alert scan (renewals.selectors.alert_pending_stream):")
     print(alert_pending(on_date=NIGHT + timedelta(days=1)).order_by("holder_id", "pk").values_list("holder_id", "pk")
@@ -134,11 +141,19 @@ def explain():
 
 
 def run_renewals(workers, env):
+    """Start ``workers`` run_renewals processes together; returns the wall time, each one's
+    summary line and each one's peak RSS in MB."""
     started = time.monotonic()
+    outputs = [tempfile.TemporaryFile(mode="w+") for _ in range(workers)]
     processes = [subprocess.Popen([sys.executable, str(BASE_DIR / "manage.py"), "run_renewals", "--date", NIGHT.isoformat()],
-                                  env=env, stdout=subprocess.PIPE, text=True) for _ in range(workers)]
-    outputs = [p.communicate()[0].strip() for p in processes]
-    return time.monotonic() - started, outputs
+                                  env=env, stdout=output, text=True) for output in outputs]
+    peaks = [os.wait4(process.pid, 0)[2].ru_maxrss / 1024 for process in processes]
+    elapsed = time.monotonic() - started
+    lines = []
+    for output in outputs:
+        output.seek(0)
+        lines.append(output.read().strip())
+    return elapsed, lines, peaks
 
 
 def main():
@@ -147,7 +162,10 @@ def main():
            "DEBUG": "0", "SECRET_KEY": "bench-only", "DJANGO_SETTINGS_MODULE": "pecportal.settings"}
     os.environ.update(env)
     sys.path.insert(0, str(BASE_DIR))
-    if not args.reuse:
+    name = args.database_url.rsplit("/", 1)[1]
+    if args.from_snapshot:
+        recreate_database(args.database_url, template=f"{name}_filled")
+    elif not args.reuse:
         recreate_database(args.database_url)
     import django
 
@@ -155,14 +173,32 @@ def main():
     from django.core.management import call_command
 
     from mailboxes.models import Mailbox
-    from renewals.services import expiry_alerts_send
 
-    if not args.reuse:
+    if not (args.reuse or args.from_snapshot):
         call_command("migrate", verbosity=0)
         started = time.monotonic()
         fill(args.mailboxes, args.due)
         print(f"fill: {args.mailboxes:,} mailboxes, {args.due:,} due, in {time.monotonic() - started:.1f} s")
+        if args.snapshot:
+            from django.db import connection
+
+            connection.close()
+            recreate_database(args.database_url, name=f"{name}_filled", template=name)
     explain()
+    if "alerts" in args.jobs:
+        run_alerts()
+    if "renewals" in args.jobs:
+        due = Mailbox.objects.filter(expires_on=NIGHT).count()
+        elapsed, outputs, peaks = run_renewals(args.workers, env)
+        print(f"\nrenewal night, {args.workers} worker(s): {due:,} due mailboxes in {elapsed:.1f} s "
+              f"({due / elapsed:,.0f} mailboxes/s), peak RSS of each worker: "
+              + ", ".join(f"{peak:.0f} MB" for peak in peaks))
+        for output in outputs:
+            print("  " + output)
+
+
+def run_alerts():
+    from renewals.services import expiry_alerts_send
 
     started = time.monotonic()
     summary = expiry_alerts_send(on_date=NIGHT + timedelta(days=1))
@@ -172,13 +208,6 @@ def main():
     started = time.monotonic()
     second = expiry_alerts_send(on_date=NIGHT + timedelta(days=1))
     print(f"alert scan again, nothing new: {second.emails_sent} e-mails in {time.monotonic() - started:.1f} s")
-
-    due = Mailbox.objects.filter(expires_on=NIGHT).count()
-    elapsed, outputs = run_renewals(args.workers, env)
-    print(f"\nrenewal night, {args.workers} worker(s): {due:,} due mailboxes in {elapsed:.1f} s "
-          f"({due / elapsed:,.0f} mailboxes/s), peak RSS of a worker {peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB")
-    for output in outputs:
-        print("  " + output)
 
 
 if __name__ == "__main__":
