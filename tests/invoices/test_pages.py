@@ -1,12 +1,13 @@
 from datetime import date
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import User
 from invoices.models import Invoice
-from invoices.services import credit_note_issue
+from invoices.services import credit_note_issue, invoice_issue_many
 from tests.factories import make_holder
 
 from .conftest import BILLING_ADDRESS, addon_line, issue
@@ -99,12 +100,21 @@ def _queries(client, url):
     return len(context)
 
 
-def test_the_list_runs_the_same_queries_for_one_invoice_or_many(holder_client, holder):
-    issue(holder, "order:first")
-    few = _queries(holder_client, "/invoices/")
-    for n in range(40):
-        issue(holder, f"order:{n}")
-    assert _queries(holder_client, "/invoices/") == few
+def _issue_many(holder, count):
+    line = {"description": "Spazio extra inbox 1 GB, 1 anno", "quantity": 1, "unit_price_cents": 250,
+            "net_cents": 250}
+    with transaction.atomic():
+        invoice_issue_many(items=[(holder, f"order:bulk:{count}:{n}", [line]) for n in range(count)],
+                           issued_on=timezone.localdate())
+
+
+def test_the_list_runs_the_same_queries_for_1_10_and_1000_invoices(holder_client, holder):
+    _issue_many(holder, 1)
+    one = _queries(holder_client, "/invoices/")
+    _issue_many(holder, 9)
+    ten = _queries(holder_client, "/invoices/")
+    _issue_many(holder, 990)
+    assert _queries(holder_client, "/invoices/") == _queries(holder_client, "/invoices/?page=40") == ten == one
 
 
 def test_the_pdf_runs_the_same_queries_for_one_line_or_many(holder_client, holder):

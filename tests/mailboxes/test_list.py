@@ -81,10 +81,11 @@ def _queries_for(client, url):
     return len(captured)
 
 
-def test_the_list_runs_the_same_number_of_queries_for_10_and_1000_mailboxes(holder_client, mailbox):
+def test_the_list_runs_the_same_number_of_queries_for_1_10_and_1000_mailboxes(holder_client, mailbox):
+    one = _queries_for(holder_client, "/mailboxes/")
     make_mailboxes(mailbox.holder, 9)
-    small = _queries_for(holder_client, "/mailboxes/")
+    ten = _queries_for(holder_client, "/mailboxes/")
     make_mailboxes(mailbox.holder, 990)
     assert holder_client.get("/mailboxes/").context["page"].paginator.count == 1000
-    assert _queries_for(holder_client, "/mailboxes/") == small
-    assert _queries_for(holder_client, "/mailboxes/?page=20&status=certificata&q=massiva") == small
+    assert _queries_for(holder_client, "/mailboxes/") == ten == one
+    assert _queries_for(holder_client, "/mailboxes/?page=20&status=certificata&q=massiva") == one
