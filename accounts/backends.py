@@ -4,7 +4,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from mailboxes.models import Mailbox
 from mailboxes.services import normalize_address
 
-from .models import User
+from .selectors import active_user_with_holder
 
 
 def axes_username(request, credentials):
@@ -53,7 +53,7 @@ class MailboxBackend:
         return user
 
     def get_user(self, user_id):
-        return User.objects.select_related("holder").filter(pk=user_id, is_active=True).first()
+        return active_user_with_holder(user_id)
 
 
 class StaffBackend(ModelBackend):

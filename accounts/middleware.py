@@ -4,8 +4,7 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.crypto import constant_time_compare
 
-from mailboxes.models import Mailbox
-
+from .selectors import login_mailbox_get
 from .sessions import SESSION_MAILBOX_HASH, SESSION_MAILBOX_ID, mailbox_session_hash
 
 
@@ -20,12 +19,7 @@ class LoginMailboxMiddleware:
         request.login_mailbox = None
         mailbox_id = request.session.get(SESSION_MAILBOX_ID)
         if mailbox_id is not None and request.user.is_authenticated:
-            mailbox = (
-                Mailbox.objects.filter(pk=mailbox_id, holder__user_id=request.user.pk)
-                .exclude(status=Mailbox.Status.TERMINATED)
-                .only("id", "address", "password_hash", "holder_id", "status")
-                .first()
-            )
+            mailbox = login_mailbox_get(mailbox_id=mailbox_id, user_id=request.user.pk)
             if mailbox and constant_time_compare(
                 request.session.get(SESSION_MAILBOX_HASH, ""), mailbox_session_hash(mailbox)
             ):

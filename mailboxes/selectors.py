@@ -17,4 +17,6 @@ def mailbox_list_for_holder(*, holder, q="", status=""):
 
 def mailbox_get_for_holder(*, holder, mailbox_id):
     """One of the holder's mailboxes, or 404: another holder's id looks exactly like a missing one."""
-    return get_object_or_404(Mailbox.objects.select_related("plan", "holder"), pk=mailbox_id, holder=holder)
+    mailbox = get_object_or_404(Mailbox.objects.select_related("plan"), pk=mailbox_id, holder=holder)
+    mailbox.holder = holder  # the caller's own instance: no join and no second copy of the holder
+    return mailbox
