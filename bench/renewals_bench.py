@@ -15,7 +15,6 @@ the night renews, deactivates and expires. Expiry dates of the others spread ove
 import argparse
 import io
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -41,10 +40,6 @@ def parse_args():
     parser.add_argument("--jobs", nargs="+", choices=["alerts", "renewals"], default=["alerts", "renewals"],
                         help="which jobs to run (default both)")
     return parser.parse_args()
-
-
-def peak_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def recreate_database(url, *, name=None, template=None):
@@ -129,8 +124,10 @@ def fill(n_mailboxes, n_due):
 
 
 def explain():
+    from django.db import connection
+
     from mailboxes.models import Mailbox
-    from renewals.selectors import alert_pending, renewal_due_q
+    from renewals.selectors import alert_pending, alert_pending_rows, renewal_due_q
 
     print("\nEXPLAIN renewal batch claim (renewals.services._renewal_batch, without its FOR UPDATE SKIP LOCKED):")
     print(Mailbox.objects.select_related("plan", "holder").filter(renewal_due_q(NIGHT), pk__gt=0).order_by("pk")[:500]
@@ -138,6 +135,19 @@ def explain():
     print("\nEXPLAIN alert scan (renewals.selectors.alert_pending_stream):")
     print(alert_pending(on_date=NIGHT + timedelta(days=1)).order_by("holder_id", "pk").values_list("holder_id", "pk")
           .explain())
+    # The other two alert queries: the cut into holder ranges (once per run) and the re-read of a
+    # batch of 200 holders under their lock (once per batch).
+    day = NIGHT + timedelta(days=1)
+    sql, params = alert_pending(on_date=day).values("holder_id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN SELECT percentile_disc(%s::float8[]) WITHIN GROUP (ORDER BY holder_id), max(holder_id) "
+                       f"FROM ({sql}) AS pending", [[0.5], *params])
+        print("\nEXPLAIN alert holder ranges (renewals.selectors.alert_holder_ranges):")
+        print("\n".join(row[0] for row in cursor.fetchall()))
+    holder_ids = list(Mailbox.objects.filter(expires_on__range=(day, day + timedelta(days=90))).order_by("holder_id")
+                      .values_list("holder_id", flat=True).distinct()[:200])
+    print("\nEXPLAIN alert batch re-read (renewals.selectors.alert_pending_rows, 200 holders):")
+    print(alert_pending_rows(on_date=day, holder_ids=holder_ids).explain())
 
 
 def run_renewals(workers, env):
@@ -198,16 +208,27 @@ def main():
 
 
 def run_alerts():
-    from renewals.services import expiry_alerts_send
+    """The alert scan as cron runs it: `manage.py send_expiry_alerts`, which cuts the holders into
+    one range per core and sends each from its own process. CPU time is the command's and its
+    workers', the figure to compare when other jobs share the machine; the RSS is the largest
+    process's. The command inherits main()'s environment (database, dummymail)."""
+    from renewals.selectors import nightly_workers
 
-    started = time.monotonic()
-    summary = expiry_alerts_send(on_date=NIGHT + timedelta(days=1))
-    elapsed = time.monotonic() - started
-    print(f"\nalert scan: {summary.mailboxes:,} mailboxes alerted, {summary.emails_sent:,} e-mails, "
-          f"{elapsed:.1f} s ({summary.mailboxes / elapsed:,.0f} mailboxes/s), peak RSS {peak_rss_mb():.0f} MB")
-    started = time.monotonic()
-    second = expiry_alerts_send(on_date=NIGHT + timedelta(days=1))
-    print(f"alert scan again, nothing new: {second.emails_sent} e-mails in {time.monotonic() - started:.1f} s")
+    def command():
+        load = os.getloadavg()[0]
+        started = time.monotonic()
+        process = subprocess.Popen([sys.executable, str(BASE_DIR / "manage.py"), "send_expiry_alerts", "--date",
+                                    (NIGHT + timedelta(days=1)).isoformat()], stdout=subprocess.PIPE, text=True)
+        output = process.stdout.read().strip()
+        usage = os.wait4(process.pid, 0)[2]
+        return output, time.monotonic() - started, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, load
+
+    output, elapsed, cpu, peak, load = command()
+    mailboxes = int(output.split(": ", 1)[1].split(" caselle")[0])
+    print(f"\nalert scan, {nightly_workers()} process(es): {output}\n  {elapsed:.1f} s ({mailboxes / elapsed:,.0f} mailboxes/s), "
+          f"CPU {cpu:.1f} s, peak RSS {peak:.0f} MB, load average {load:.2f} at start")
+    output, elapsed, cpu, _peak, load = command()
+    print(f"alert scan again, nothing new: {output}\n  {elapsed:.1f} s, CPU {cpu:.1f} s, load average {load:.2f}")
 
 
 if __name__ == "__main__":

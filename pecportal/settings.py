@@ -189,6 +189,8 @@ for _name in (
 # Mailbox life cycle (SPEC 3.2, 3.7).
 GRACE_PERIOD_DAYS = env.int("GRACE_PERIOD_DAYS", default=90)
 EXPIRY_ALERT_STAGES = sorted(env.list("EXPIRY_ALERT_STAGES", cast=int, default=[90, 60, 30, 15, 7, 1]), reverse=True)
+# Processes per nightly job (run_renewals, send_expiry_alerts and their Celery tasks); 0: one per core.
+NIGHTLY_WORKERS = env.int("NIGHTLY_WORKERS", default=0)
 
 # Stripe (SPEC 3.4). Without keys the portal talks to localstripe on loopback (scripts/run.sh).
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="").rstrip("/")  # stripe-python 404s with a trailing slash

@@ -4,6 +4,9 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import ngettext
+
+from accounts.money import format_euro
 
 from .pricing import renewal_quote
 
@@ -33,13 +36,23 @@ def _message(*, holder, template, context):
 
 
 def expiry_alert_message(*, holder, mailboxes, balance_cents, on_date):
-    """``mailboxes``: each with ``active_addons`` and ``stage`` (the stage being mailed)."""
-    entries = [
-        {"mailbox": mailbox, "days_left": (mailbox.expires_on - on_date).days,
-         "quote": renewal_quote(mailbox=mailbox, addons=mailbox.active_addons)}
-        for mailbox in mailboxes
-    ]
-    total = sum(entry["quote"].total_gross_cents for entry in entries)
+    """``mailboxes``: each with ``active_addons`` and ``stage`` (the stage being mailed).
+
+    Each mailbox's dates, plural and amounts are formatted here, in the holder's language, and the
+    templates only place them: inside the templates' per-mailbox loops the date filter, euro filter
+    and blocktranslate cost half the rendering, which is most of a first scan's time."""
+    with translation.override(holder.language or settings.LANGUAGE_CODE):
+        entries, total = [], 0
+        for mailbox in mailboxes:
+            quote = renewal_quote(mailbox=mailbox, addons=mailbox.active_addons)
+            days = (mailbox.expires_on - on_date).days
+            entries.append({
+                "address": mailbox.address, "auto_renew": mailbox.auto_renew, "expires": f"{mailbox.expires_on:%d/%m/%Y}",
+                "days_left": ngettext("tra %(days)s giorno", "tra %(days)s giorni", days) % {"days": days},
+                "lines": [(line.label, format_euro(line.gross_cents)) for line in quote.lines],
+                "total": format_euro(quote.total_gross_cents),
+            })
+            total += quote.total_gross_cents
     shortfall = max(0, total - balance_cents)
     return _message(holder=holder, template="expiry_alert", context={
         "entries": entries, "total_cents": total, "balance_cents": balance_cents,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import Count, Sum
 
 from addons.models import Addon
@@ -61,6 +61,20 @@ def start_worker():
     )
 
 
+def wait_for_mailbox_locks_to_go(timeout=30):
+    """True once no other session holds a lock on the mailbox table (FOR UPDATE takes RowShareLock)."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE pid <> pg_backend_pid() "
+                           "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                           "AND relation = 'mailboxes_mailbox'::regclass")
+            if cursor.fetchone()[0] == 0:
+                return True
+            time.sleep(0.05)
+    return False
+
+
 def summary_numbers(output):
     match = re.search(r"(\d+) rinnovate, (\d+) servizi aggiuntivi rinnovati, (\d+) servizi aggiuntivi disattivati, "
                       r"(\d+) scadute", output)
@@ -104,6 +118,9 @@ def test_a_run_killed_midway_and_run_again_ends_as_one_clean_run():
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
+    # Its worker processes die with it; PostgreSQL rolls back their open batches as it notices the
+    # closed connections. Until then their rows stay locked and a new run would skip them.
+    assert wait_for_mailbox_locks_to_go(), "the killed run's transactions still hold mailbox rows"
     done_before_kill = RenewalCharge.objects.count()
     assert 150 <= done_before_kill < expected.renewed + expected.addons_renewed, "the kill came too late to test anything"
 

@@ -10,7 +10,7 @@ class Command(NightlyCommand):
     def handle(self, *args, **options):
         day, dry_run = self.day(options), options["dry_run"]
         progress = self.progress()
-        summary = renewals_run(on_date=day, dry_run=dry_run, progress=progress)
+        summary = renewals_run(on_date=day, workers=self.workers(options), dry_run=dry_run, progress=progress)
         self.end_progress(progress)
         prefix = "[prova, nulla è stato modificato] " if dry_run else ""
         self.stdout.write(

@@ -1,4 +1,4 @@
-from renewals.services import expiry_alerts_send
+from renewals.services import expiry_alerts_run
 
 from ._nightly import NightlyCommand
 
@@ -9,7 +9,8 @@ class Command(NightlyCommand):
     def handle(self, *args, **options):
         day, dry_run = self.day(options), options["dry_run"]
         progress = self.progress()
-        summary = expiry_alerts_send(on_date=day, dry_run=dry_run, progress=progress)
+        summary = expiry_alerts_run(on_date=day, workers=self.workers(options), dry_run=dry_run,
+                                    progress=progress)
         self.end_progress(progress)
         prefix = "[prova, nulla è stato inviato] " if dry_run else ""
         self.stdout.write(
