@@ -6,6 +6,8 @@ second, peak memory and the plans of the selection queries.
 
     .venv/bin/python bench/renewals_bench.py                       # 1,000,000 mailboxes, 100,000 due
     .venv/bin/python bench/renewals_bench.py --mailboxes 200000 --due 20000 --workers 2
+    .venv/bin/python bench/renewals_bench.py --jobs renewals --snapshot     # keep a copy of the fill
+    .venv/bin/python bench/renewals_bench.py --jobs renewals --from-snapshot  # re-run on a fresh copy
 
 Every fifth mailbox's holder is a new one (N/5 holders); half the due mailboxes carry a 1 GB
 add-on; credit per holder cycles through nothing, the plan only, plan + add-on, and plenty, so
@@ -30,7 +32,8 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mailboxes", type=int, default=1_000_000)
     parser.add_argument("--due", type=int, default=100_000)
-    parser.add_argument("--workers", type=int, default=1, help="run_renewals processes started together")
+    parser.add_argument("--workers", type=int, default=os.cpu_count(),
+                        help="processes of each job (the commands' --workers; default one per core)")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/pec_bench_renewals")
     parser.add_argument("--reuse", action="store_true", help="keep the filled database from a previous run")
     parser.add_argument("--snapshot", action="store_true",
@@ -103,13 +106,13 @@ def fill(n_mailboxes, n_due):
                 due = i % due_every == 0 and i // due_every < n_due
                 expires = NIGHT if due else NIGHT + timedelta(days=1 + i % 365)
                 yield (i + 1, i // 5 + 1, f"b{i}@pec.example.it", "", plan.pk, "certificata", "2025-03-01",
-                       "2025-03-01", expires, None, None, "f", "t", 1 if due and i % 2 == 0 else 0, 0, 0)
+                       "2025-03-01", expires, None, None, "f", "t", 1 if due and (i // due_every) % 8 < 4 else 0, 0, 0)
 
         copy_rows(raw, "mailboxes_mailbox", ["id", "holder_id", "address", "password_hash", "plan_id", "status",
                                               "requested_on", "certified_on", "expires_on", "cancelled_on",
                                               "status_changed_on", "end_client", "auto_renew", "inbox_extra_gb",
                                               "archive_extra_gb", "conservation_gb"], mailboxes())
-        with_addon = [i for i in range(0, n_mailboxes, due_every) if i // due_every < n_due and i % 2 == 0]
+        with_addon = [i for i in range(0, n_mailboxes, due_every) if i // due_every < n_due and (i // due_every) % 8 < 4]
         copy_rows(raw, "addons_order", ["id", "holder_id", "mailbox_id", "addon_type_id", "quantity", "unit_price_cents",
                                          "years", "net_cents", "vat_cents", "gross_cents", "ends_on", "status",
                                          "created_at", "completed_at"],
@@ -150,20 +153,34 @@ def explain():
     print(alert_pending_rows(on_date=day, holder_ids=holder_ids).explain())
 
 
-def run_renewals(workers, env):
-    """Start ``workers`` run_renewals processes together; returns the wall time, each one's
-    summary line and each one's peak RSS in MB."""
+def run_command(name, day, workers):
+    """``manage.py <name> --date day --workers N`` as cron runs it, in main()'s environment
+    (database, dummymail). Returns its summary line, wall time, CPU time (the command's and its
+    worker processes'), the largest process's peak RSS in MB and the load average at the start."""
+    load = os.getloadavg()[0]
     started = time.monotonic()
-    outputs = [tempfile.TemporaryFile(mode="w+") for _ in range(workers)]
-    processes = [subprocess.Popen([sys.executable, str(BASE_DIR / "manage.py"), "run_renewals", "--date", NIGHT.isoformat()],
-                                  env=env, stdout=output, text=True) for output in outputs]
-    peaks = [os.wait4(process.pid, 0)[2].ru_maxrss / 1024 for process in processes]
-    elapsed = time.monotonic() - started
-    lines = []
-    for output in outputs:
+    with tempfile.TemporaryFile(mode="w+") as output:
+        process = subprocess.Popen([sys.executable, str(BASE_DIR / "manage.py"), name, "--date", day.isoformat(),
+                                    "--workers", str(workers)], stdout=output, text=True)
+        peak = 0
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            peak = max(peak, largest_rss_mb(process.pid))
+            time.sleep(0.1)
+        process.returncode = os.waitstatus_to_exitcode(status)
         output.seek(0)
-        lines.append(output.read().strip())
-    return elapsed, lines, peaks
+        summary = output.read().strip()
+    return summary, time.monotonic() - started, usage.ru_utime + usage.ru_stime, peak, load
+
+
+def largest_rss_mb(pid):
+    """The largest resident set of ``pid`` and its children, sampled from ps. (The peak that wait4
+    reports is no use here: it keeps the RSS the child had at fork time, that of this process.)"""
+    lines = subprocess.run(["ps", "-o", "rss=", "-p", str(pid), "--ppid", str(pid)], capture_output=True,
+                           text=True).stdout.split()
+    return max((int(rss) for rss in lines), default=0) / 1024
 
 
 def main():
@@ -196,38 +213,23 @@ def main():
             recreate_database(args.database_url, name=f"{name}_filled", template=name)
     explain()
     if "alerts" in args.jobs:
-        run_alerts()
+        run_alerts(args.workers)
     if "renewals" in args.jobs:
         due = Mailbox.objects.filter(expires_on=NIGHT).count()
-        elapsed, outputs, peaks = run_renewals(args.workers, env)
-        print(f"\nrenewal night, {args.workers} worker(s): {due:,} due mailboxes in {elapsed:.1f} s "
-              f"({due / elapsed:,.0f} mailboxes/s), peak RSS of each worker: "
-              + ", ".join(f"{peak:.0f} MB" for peak in peaks))
-        for output in outputs:
-            print("  " + output)
+        output, elapsed, cpu, peak, load = run_command("run_renewals", NIGHT, args.workers)
+        print(f"\nrenewal night, {args.workers} process(es): {output}\n  {due:,} due mailboxes in {elapsed:.1f} s "
+              f"({due / elapsed:,.0f} mailboxes/s), CPU {cpu:.1f} s, peak RSS {peak:.0f} MB, "
+              f"load average {load:.2f} at start")
 
 
-def run_alerts():
-    """The alert scan as cron runs it: `manage.py send_expiry_alerts`, which cuts the holders into
-    one range per core and sends each from its own process. CPU time is the command's and its
-    workers', the figure to compare when other jobs share the machine; the RSS is the largest
-    process's. The command inherits main()'s environment (database, dummymail)."""
-    from renewals.selectors import nightly_workers
-
-    def command():
-        load = os.getloadavg()[0]
-        started = time.monotonic()
-        process = subprocess.Popen([sys.executable, str(BASE_DIR / "manage.py"), "send_expiry_alerts", "--date",
-                                    (NIGHT + timedelta(days=1)).isoformat()], stdout=subprocess.PIPE, text=True)
-        output = process.stdout.read().strip()
-        usage = os.wait4(process.pid, 0)[2]
-        return output, time.monotonic() - started, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, load
-
-    output, elapsed, cpu, peak, load = command()
+def run_alerts(workers):
+    """The alert scan, whose command cuts the holders into one range per process."""
+    day = NIGHT + timedelta(days=1)
+    output, elapsed, cpu, peak, load = run_command("send_expiry_alerts", day, workers)
     mailboxes = int(output.split(": ", 1)[1].split(" caselle")[0])
-    print(f"\nalert scan, {nightly_workers()} process(es): {output}\n  {elapsed:.1f} s ({mailboxes / elapsed:,.0f} mailboxes/s), "
+    print(f"\nalert scan, {workers} process(es): {output}\n  {elapsed:.1f} s ({mailboxes / elapsed:,.0f} mailboxes/s), "
           f"CPU {cpu:.1f} s, peak RSS {peak:.0f} MB, load average {load:.2f} at start")
-    output, elapsed, cpu, _peak, load = command()
+    output, elapsed, cpu, _peak, load = run_command("send_expiry_alerts", day, workers)
     print(f"alert scan again, nothing new: {output}\n  {elapsed:.1f} s, CPU {cpu:.1f} s, load average {load:.2f}")
 
 
