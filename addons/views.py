@@ -38,11 +38,10 @@ def addon_order_new(request, mailbox_id):
     quote, order_key = None, uuid.uuid4()
     if request.method == "POST" and form.is_valid():
         order_key = form.cleaned_data["order_key"]
-        choice = {"holder": request.holder, "mailbox_id": mailbox.pk,
-                  "addon_type_code": form.cleaned_data["addon_type"], "quantity": form.cleaned_data["quantity"]}
+        choice = {"addon_type_code": form.cleaned_data["addon_type"], "quantity": form.cleaned_data["quantity"]}
         if request.POST.get("confirm") == "1":
             try:
-                placement = order_place(**choice, order_key=order_key,
+                placement = order_place(**choice, holder=request.holder, mailbox_id=mailbox.pk, order_key=order_key,
                                         expected_gross_cents=form.cleaned_data["quoted_gross_cents"])
             except DuplicateOrder as refusal:
                 messages.warning(request, str(refusal))
@@ -51,9 +50,9 @@ def addon_order_new(request, mailbox_id):
                 form.add_error(None, str(refusal))
             else:
                 return _after_placement(request, mailbox, placement)
-        quote = _quote_or_refusal(form, choice)
+        quote = _quote_or_refusal(form, mailbox, addon_types, choice)
     elif request.method == "GET" and can_order:
-        quote = order_quote(holder=request.holder, mailbox_id=mailbox.pk,
+        quote = order_quote(mailbox=mailbox, plan_addon_types=addon_types,
                             addon_type_code=addon_types[0].code, quantity=addon_types[0].min_quantity)
     return render(request, "addons/order_new.html", {
         "mailbox": mailbox, "form": form, "quote": quote, "order_key": order_key, "can_order": can_order,
@@ -61,10 +60,10 @@ def addon_order_new(request, mailbox_id):
     })
 
 
-def _quote_or_refusal(form, choice):
+def _quote_or_refusal(form, mailbox, addon_types, choice):
     # After a stale quote this is the new total to confirm; after a refusal, the same reason.
     try:
-        return order_quote(**choice)
+        return order_quote(mailbox=mailbox, plan_addon_types=addon_types, **choice)
     except OrderRefused as refusal:
         if not form.non_field_errors():
             form.add_error(None, str(refusal))
@@ -78,7 +77,7 @@ def addon_order_quote(request, mailbox_id):
     mailbox = mailbox_for_order_get(holder=request.holder, mailbox_id=mailbox_id)
     quantity = request.GET.get("quantity", "")
     try:
-        quote = order_quote(holder=request.holder, mailbox_id=mailbox.pk, addon_type_code=request.GET.get("addon_type"),
+        quote = order_quote(mailbox=mailbox, addon_type_code=request.GET.get("addon_type"),
                             quantity=int(quantity) if quantity.strip().isdigit() else None)
     except OrderRefused as refusal:
         return JsonResponse({"ok": False, "error": str(refusal)}, status=400)

@@ -7,7 +7,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import holder_required
 from accounts.money import format_euro, parse_euro
-from invoices.selectors import invoice_ids_by_reference
 from pecportal.ratelimit import topup_rate_limit
 
 from . import stripe_gateway
@@ -92,15 +91,9 @@ def topup_status(request, topup_id):
 def operations(request):
     form = OperationFilterForm(request.GET)
     kind = form.cleaned_data["type"] if form.is_valid() else ""
-    page = Paginator(operations_for_holder(holder_id=request.holder.pk, kind=kind), OPERATIONS_PER_PAGE).get_page(
+    page = Paginator(operations_for_holder(holder=request.holder, kind=kind), OPERATIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    # One query links the page's operations to the invoices that bill them (SPEC 3.9).
-    invoice_ids = invoice_ids_by_reference(
-        holder=request.holder, references=[operation.reference for operation in page.object_list if operation.reference]
-    )
-    for operation in page.object_list:
-        operation.invoice_id = invoice_ids.get(operation.reference)
     return render(request, "billing/operations.html", {"form": form, "page": page, "kind": kind})
 
 

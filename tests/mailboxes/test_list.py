@@ -9,7 +9,7 @@ from tests.factories import make_holder, make_mailbox, make_mailboxes
 
 
 def rows(response):
-    return [mailbox.address for mailbox in response.context["page"].object_list]
+    return [mailbox["address"] for mailbox in response.context["page"].object_list]
 
 
 def test_it_lists_the_holders_mailboxes_with_plan_status_expiry_and_a_link(holder_client, mailbox):
