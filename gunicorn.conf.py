@@ -5,12 +5,14 @@ PostgreSQL and wrk on the same 2 cores, shared with other jobs; docs/load-ops.md
   workers    2      3      5      (req/s, two runs)
   run 1    167    138     54
   run 2     56     59     47
+  run 3    479    385    338   (after the CPU work of docs/load-ops.md, quiet machine)
 A page is CPU work (template rendering and the ORM, ~90 % of its time under pyinstrument) with
 short loopback database waits. Five workers (gunicorn's 2 × cores + 1 rule of thumb, meant for
 I/O-bound apps) came last both times: more processes than cores only adds context switches,
 memory and PostgreSQL connections (one persistent connection per worker, CONN_MAX_AGE).
-Two and three are within this machine's noise; cores + 1 is the default because in production
-PostgreSQL sits on its own host and the extra worker covers each request's network waits.
+Here wrk and PostgreSQL take their share of the same two cores, so two workers did best in the
+last run; cores + 1 is the default because in production PostgreSQL sits on its own host and the
+extra worker covers each request's network waits.
 GUNICORN_WORKERS overrides it (measure again on other hardware)."""
 
 import multiprocessing
