@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404
 from billing.selectors import wallet_balance_cents
 from mailboxes.models import Mailbox
 
-from .models import Addon, AddonType, Order
+from .models import AddonType, Order
 
 
 def addon_types_for_comparison():
@@ -18,10 +18,6 @@ def addon_types_for_plan(*, plan_id):
 def mailbox_for_order_get(*, holder, mailbox_id):
     """The holder's own mailbox or 404: another holder's mailbox does not exist for them."""
     return get_object_or_404(Mailbox.objects.select_related("plan"), pk=mailbox_id, holder=holder)
-
-
-def addons_for_mailbox(*, mailbox_id):
-    return Addon.objects.filter(mailbox_id=mailbox_id).select_related("addon_type").order_by("activated_on", "id")
 
 
 def order_shortfall_cents(*, holder_id):

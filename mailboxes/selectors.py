@@ -1,6 +1,8 @@
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.formats import date_format
 
+from addons.models import Addon
 from pecportal.paging import PageByIds
 
 from .models import Mailbox
@@ -38,6 +40,18 @@ def mailbox_rows(rows):
         }
         for row in rows
     ]
+
+
+def mailbox_page_get(*, holder, mailbox_id):
+    """mailbox_get_for_holder for the mailbox page, with all its add-ons in order of activation read
+    in the same go: the page lists them and prices the renewal of the active ones."""
+    addons = Addon.objects.select_related("addon_type").order_by("activated_on", "id")
+    mailbox = get_object_or_404(
+        Mailbox.objects.select_related("plan").prefetch_related(Prefetch("addons", queryset=addons)),
+        pk=mailbox_id, holder=holder,
+    )
+    mailbox.holder = holder
+    return mailbox
 
 
 def mailbox_get_for_holder(*, holder, mailbox_id):

@@ -7,7 +7,7 @@ from accounts.decorators import holder_required
 from accounts.sessions import bind_session_to_mailbox
 
 from .forms import MailboxFilterForm, MailboxPasswordForm
-from .selectors import mailbox_get_for_holder, mailbox_list_for_holder
+from .selectors import mailbox_get_for_holder, mailbox_list_for_holder, mailbox_page_get
 from .services import MailboxActionNotAllowed, mailbox_can_change_password, mailbox_change_password
 
 PAGE_SIZE = 25
@@ -26,7 +26,7 @@ def mailbox_list(request):
 
 @holder_required
 def mailbox_detail(request, mailbox_id):
-    mailbox = mailbox_get_for_holder(holder=request.holder, mailbox_id=mailbox_id)
+    mailbox = mailbox_page_get(holder=request.holder, mailbox_id=mailbox_id)
     return render(request, "mailboxes/detail.html", {"mailbox": mailbox})
 
 

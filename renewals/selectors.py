@@ -204,10 +204,16 @@ def renewal_window_open(*, mailbox, today):
 
 
 def mailbox_renewal_block(*, mailbox, today):
-    """Everything the mailbox page's renewal block shows, in three queries whatever the data."""
-    addons = list(addons_active(mailbox_id=mailbox.pk))
+    """Everything the mailbox page's renewal block shows, with no query of its own when the mailbox
+    comes from mailboxes.selectors.mailbox_page_get and the menu has loaded the wallet."""
+    # From what the mailbox page has already read: its add-ons (prefetched in order of activation)
+    # and the holder's wallet (the menu shows the balance).
+    addons = [addon for addon in mailbox.addons.all() if addon.status == Addon.Status.ACTIVE]
     quote = renewal_quote(mailbox=mailbox, addons=addons)
-    balance = wallet_balances(holder_ids=[mailbox.holder_id])[mailbox.holder_id]
+    try:
+        balance = mailbox.holder.wallet.balance_cents
+    except Wallet.DoesNotExist:
+        balance = 0
     return {
         "quote": quote,
         "balance_cents": balance,

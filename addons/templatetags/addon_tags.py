@@ -3,8 +3,6 @@ from django import template
 from billing.vat import gross_cents
 from mailboxes.models import Mailbox
 
-from ..selectors import addons_for_mailbox
-
 register = template.Library()
 
 
@@ -13,7 +11,8 @@ def mailbox_addons_section(mailbox):
     """The "Servizi Aggiuntivi associati alla casella" block of the mailbox page."""
     return {
         "mailbox": mailbox,
-        "addons": addons_for_mailbox(mailbox_id=mailbox.pk),
+        # The mailbox page prefetches them (mailboxes.selectors.mailbox_page_get).
+        "addons": mailbox.addons.all(),
         "can_order": mailbox.status == Mailbox.Status.CERTIFIED,
     }
 
