@@ -2,6 +2,7 @@
 twice (issue 9). A real worker subprocess on this test's Redis database and PostgreSQL database."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -53,15 +54,19 @@ class Worker:
         self.log_path = tmp_path / "worker.log"
         self.process = None
 
-    def start(self):
+    def start(self, **transport_options):
+        """``transport_options`` change the settings' broker transport options for this worker only."""
         ready = self.text().count("ready.") if self.log_path.exists() else 0
         self.log = self.log_path.open("a")
         env = child_env(REDIS_URL=settings.REDIS_URL, CELERY_EAGER="0", EMAIL_URL=f"filemail:///{self.tmp_path}/mail")
         argv = ["worker", "--pool=prefork", "--concurrency=1", "--loglevel=INFO", "--without-heartbeat",
                 "--without-mingle", "--without-gossip"]
-        script = f"from pecportal.celery import app\napp.worker_main({argv!r})"
+        options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS, **transport_options}
+        script = (f"from pecportal.celery import app\napp.conf.broker_transport_options = {options!r}\n"
+                  f"app.worker_main({argv!r})")
+        # Its own session, so a test can kill the whole worker, pool included, like a host dying.
         self.process = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=settings.BASE_DIR,
-                                        stdout=self.log, stderr=subprocess.STDOUT)
+                                        stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         assert wait_for(lambda: self.text().count("ready.") > ready or self.process.poll() is not None), self.text()
         assert self.process.poll() is None, self.text()
 
@@ -72,6 +77,11 @@ class Worker:
         children = open(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read().split()
         assert len(children) == 1, children
         return int(children[0])
+
+    def kill(self):
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.log.close()
 
     def stop(self):
         if self.process and self.process.poll() is None:
@@ -88,11 +98,18 @@ class Worker:
 @pytest.fixture
 def worker(tmp_path):
     assert settings.REDIS_URL.startswith("redis://"), "scripts/test.sh gives the tests a Redis database"
-    celery_app.control.purge()
+    forget_messages()
     worker = Worker(tmp_path)
     yield worker
     worker.stop()
+    forget_messages()
+
+
+def forget_messages():
+    """Queued and unacknowledged messages both: a killed worker's would come back in a later run."""
     celery_app.control.purge()
+    with Connection(settings.REDIS_URL) as conn:
+        conn.default_channel.client.delete("unacked", "unacked_index", "unacked_mutex")
 
 
 def publish(serializer):
@@ -154,3 +171,42 @@ def test_a_task_whose_worker_process_is_killed_midway_runs_again_and_charges_not
         assert debits.count() == 1
         assert Wallet.objects.get(holder_id=mailbox.holder_id).balance_cents == 5000 + debits.get().amount_cents
     assert worker.child_pid() != child
+
+
+def _part_tasks(log, event):
+    return set(re.findall(rf"run_renewals_part_task\[([0-9a-f-]+)\] {event}", log))
+
+
+def unacked_messages():
+    with Connection(settings.REDIS_URL) as conn:
+        return conn.default_channel.client.zcard("unacked_index")
+
+
+def test_a_task_whose_whole_worker_dies_midway_is_restored_by_the_next_worker_and_charges_nothing_twice(worker):
+    first = make_mailbox(make_holder(credit_cents=5000), expires_on=DUE)
+    second = make_mailbox(make_holder(credit_cents=5000), expires_on=DUE)
+    # Kombu holds a Redis mutex while it restores unacked messages, for up to unacked_mutex_expire
+    # (300 s by default): a worker killed while holding it would keep the next one from restoring
+    # for five minutes. A few seconds here.
+    worker.start(unacked_mutex_expire=3)
+
+    with transaction.atomic():
+        Wallet.objects.select_for_update().get(holder_id=second.holder_id)
+        publish("json")
+        assert wait_for(lambda: RenewalCharge.objects.filter(mailbox=first).exists()), worker.text()
+        assert wait_for(waiting_on_a_lock), worker.text()
+        worker.kill()
+    in_flight = _part_tasks(worker.text(), "received") - _part_tasks(worker.text(), "succeeded")
+    assert in_flight and unacked_messages() >= 1, worker.text()
+
+    # In production an unacked message comes back after the settings' visibility timeout (an hour),
+    # looked for every 10 s and at most every tenth time; two seconds and every second here, for the
+    # restarted worker only.
+    worker.start(visibility_timeout=2, unacked_mutex_expire=3, unacked_restore_interval=1, unacked_restore_throttle=1)
+    assert wait_for(lambda: in_flight <= _part_tasks(worker.text(), "succeeded"), timeout=60), worker.text()
+    assert wait_for(lambda: unacked_messages() == 0 and queue_length() == 0), worker.text()
+    assert RenewalCharge.objects.filter(mailbox=first).count() == 1
+    assert RenewalCharge.objects.filter(mailbox=second).count() == 1
+    for mailbox in (first, second):
+        assert Mailbox.objects.get(pk=mailbox.pk).expires_on == date(2027, 3, 30)
+        assert LedgerEntry.objects.filter(wallet__holder_id=mailbox.holder_id, amount_cents__lt=0).count() == 1
