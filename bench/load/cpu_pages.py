@@ -14,8 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from bench.load.loadtest import PASSWORD, ROOT, bench_env, run  # noqa: E402
-from tests.operations.servers import Postgres  # noqa: E402
+from bench.load.loadtest import PASSWORD, ROOT, bench_database  # noqa: E402
 
 
 def child(data, requests):
@@ -58,15 +57,8 @@ def child(data, requests):
 
 def main():
     requests = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    postgres = Postgres()
-    try:
-        postgres.init()
-        env = bench_env(postgres.url)
-        run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env)
-        data = run([sys.executable, str(HERE / "setup_data.py"), PASSWORD], env).strip().splitlines()[-1]
+    with bench_database() as (_database_url, env, data):
         subprocess.run([sys.executable, __file__, "--child", data, str(requests)], cwd=ROOT, env=env, check=True)
-    finally:
-        postgres.destroy()
 
 
 if __name__ == "__main__":

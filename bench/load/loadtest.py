@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -32,6 +33,20 @@ def run(command, env, timeout=600):
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
     return done.stdout
+
+
+@contextmanager
+def bench_database():
+    """A private PostgreSQL, migrated and filled by setup_data.py, removed on the way out. Yields its
+    URL, the portal's environment for it and setup_data's last line (JSON: login, mailbox id)."""
+    postgres = Postgres()
+    try:
+        postgres.init()
+        env = bench_env(postgres.url)
+        run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env)
+        yield postgres.url, env, run([sys.executable, str(HERE / "setup_data.py"), PASSWORD], env).strip().splitlines()[-1]
+    finally:
+        postgres.destroy()
 
 
 def start_portal(database_url, workers):
@@ -99,7 +114,6 @@ def main():
     parser.add_argument("--out", help="also write the Markdown to this file")
     args = parser.parse_args()
 
-    postgres = Postgres()
     portal = None
     lines = []
 
@@ -107,62 +121,58 @@ def main():
         print(line, flush=True)
         lines.append(line)
 
-    try:
-        started = time.monotonic()
-        postgres.init()
-        env = bench_env(postgres.url)
-        run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env)
-        data = json.loads(run([sys.executable, str(HERE / "setup_data.py"), PASSWORD], env).strip().splitlines()[-1])
+    started = time.monotonic()
+    with bench_database() as (database_url, _env, data_line):
+        data = json.loads(data_line)
         print(f"PostgreSQL, migrations and data ready in {time.monotonic() - started:.0f} s", flush=True)
+        try:
+            mailbox = data["mailbox_id"]
+            say(f"### Worker count (sync), dashboard, {args.connections} connections, {args.seconds} s")
+            say()
+            say("| workers | req/s | p50 ms | p95 ms | p99 ms | non-200 |")
+            say("| ---: | ---: | ---: | ---: | ---: | ---: |")
+            tried = {}
+            for workers in [int(n) for n in args.workers.split(",")]:
+                portal = start_portal(database_url, workers)
+                cookie = log_in(portal, data["address"])
+                r = measure(portal, database_url, "/", cookie, seconds=args.seconds, connections=args.connections)
+                tried[workers] = r
+                say(f"| {workers} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['errors']} |")
+                portal.stop()
+                portal = None
+            chosen = max(tried, key=lambda n: tried[n]["rps"])
+            say()
 
-        mailbox = data["mailbox_id"]
-        say(f"### Worker count (sync), dashboard, {args.connections} connections, {args.seconds} s")
-        say()
-        say("| workers | req/s | p50 ms | p95 ms | p99 ms | non-200 |")
-        say("| ---: | ---: | ---: | ---: | ---: | ---: |")
-        tried = {}
-        for workers in [int(n) for n in args.workers.split(",")]:
-            portal = start_portal(postgres.url, workers)
+            portal = start_portal(database_url, chosen)
             cookie = log_in(portal, data["address"])
-            r = measure(portal, postgres.url, "/", cookie, seconds=args.seconds, connections=args.connections)
-            tried[workers] = r
-            say(f"| {workers} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['errors']} |")
-            portal.stop()
-            portal = None
-        chosen = max(tried, key=lambda n: tried[n]["rps"])
-        say()
-
-        portal = start_portal(postgres.url, chosen)
-        cookie = log_in(portal, data["address"])
-        targets = [
-            ("ceiling (a): anonymous, 1 query", "/bench/ceiling-anonymous/", ""),
-            ("ceiling (b): session + user + 1 query", "/bench/ceiling-logged-in/", cookie),
-            ("dashboard", "/", cookie),
-            ("mailbox list, page 1", "/mailboxes/", cookie),
-            ("mailbox list, page 200", "/mailboxes/?page=200", cookie),
-            ("mailbox detail", f"/mailboxes/{mailbox}/", cookie),
-            ("operations, page 1", "/operations/", cookie),
-            ("operations, page 400 (deep)", "/operations/?page=400", cookie),
-            ("add-on order", f"/mailboxes/{mailbox}/addons/new/", cookie),
-            ("top-up", "/credit/topup/", cookie),
-        ]
-        results = [(name, path, measure(portal, postgres.url, path, cookie, seconds=args.seconds,
-                                        connections=args.connections)) for name, path, cookie in targets]
-        ceiling = results[1][2]["rps"]
-        say(f"### Pages: {chosen} sync workers, {args.connections} connections, {args.seconds} s each")
-        say()
-        say("| page | path | req/s | p50 ms | p95 ms | p99 ms | non-200 | vs (b) | new conn./req | target |")
-        say("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |")
-        for index, (name, path, r) in enumerate(results):
-            per_request = r["new_connections"] / r["requests"] if r["requests"] else 0
-            met = r["rps"] >= 0.5 * ceiling and r["p95"] <= 50 and r["errors"] == 0 and per_request <= 0.01
-            say(f"| {name} | `{path}` | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | "
-                f"{r['errors']} | {r['rps'] / ceiling:.0%} | {per_request:.4f} ({r['new_connections']}) | "
-                f"{'—' if index < 2 else 'yes' if met else 'NO'} |")
-    finally:
-        if portal:
-            portal.stop()
-        postgres.destroy()
+            targets = [
+                ("ceiling (a): anonymous, 1 query", "/bench/ceiling-anonymous/", ""),
+                ("ceiling (b): session + user + 1 query", "/bench/ceiling-logged-in/", cookie),
+                ("dashboard", "/", cookie),
+                ("mailbox list, page 1", "/mailboxes/", cookie),
+                ("mailbox list, page 200", "/mailboxes/?page=200", cookie),
+                ("mailbox detail", f"/mailboxes/{mailbox}/", cookie),
+                ("operations, page 1", "/operations/", cookie),
+                ("operations, page 400 (deep)", "/operations/?page=400", cookie),
+                ("add-on order", f"/mailboxes/{mailbox}/addons/new/", cookie),
+                ("top-up", "/credit/topup/", cookie),
+            ]
+            results = [(name, path, measure(portal, database_url, path, cookie, seconds=args.seconds,
+                                            connections=args.connections)) for name, path, cookie in targets]
+            ceiling = results[1][2]["rps"]
+            say(f"### Pages: {chosen} sync workers, {args.connections} connections, {args.seconds} s each")
+            say()
+            say("| page | path | req/s | p50 ms | p95 ms | p99 ms | non-200 | vs (b) | new conn./req | target |")
+            say("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |")
+            for index, (name, path, r) in enumerate(results):
+                per_request = r["new_connections"] / r["requests"] if r["requests"] else 0
+                met = r["rps"] >= 0.5 * ceiling and r["p95"] <= 50 and r["errors"] == 0 and per_request <= 0.01
+                say(f"| {name} | `{path}` | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | "
+                    f"{r['errors']} | {r['rps'] / ceiling:.0%} | {per_request:.4f} ({r['new_connections']}) | "
+                    f"{'—' if index < 2 else 'yes' if met else 'NO'} |")
+        finally:
+            if portal:
+                portal.stop()
     if args.out:
         Path(args.out).write_text("\n".join(lines) + "\n")
 

@@ -12,8 +12,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from bench.load.loadtest import PASSWORD, ROOT, bench_env, run  # noqa: E402
-from tests.operations.servers import Postgres  # noqa: E402
+from bench.load.loadtest import PASSWORD, ROOT, bench_database  # noqa: E402
 
 REQUESTS = 50
 
@@ -64,17 +63,10 @@ def child(out_dir, data):
 def main():
     out_dir = sys.argv[1] if len(sys.argv) > 1 else "/tmp/pecportal-profile"
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    postgres = Postgres()
-    try:
-        postgres.init()
-        env = bench_env(postgres.url)
-        run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env)
-        data = run([sys.executable, str(HERE / "setup_data.py"), PASSWORD], env).strip().splitlines()[-1]
+    with bench_database() as (_database_url, env, data):
         print("| page | path | ms/request | SQL queries | SQL ms |\n| --- | --- | ---: | ---: | ---: |", flush=True)
         subprocess.run([sys.executable, __file__, "--child", out_dir, data], cwd=ROOT, env=env, check=True)
         print(f"pyinstrument reports in {out_dir}")
-    finally:
-        postgres.destroy()
 
 
 if __name__ == "__main__":

@@ -10,17 +10,9 @@ from billing.models import LedgerEntry, TopUp
 from billing.selectors import wallet_balance_cents
 from billing.services import topup_create, topup_sync
 from tests.factories import make_holder
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _wait_for(predicate, seconds=10):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_a_test_card_payment_is_credited_once_by_localstripes_webhook(stripe_webhook):
@@ -29,7 +21,7 @@ def test_a_test_card_payment_is_credited_once_by_localstripes_webhook(stripe_web
     assert topup.stripe_payment_intent_id.startswith("pi_")
 
     # Nothing credits the wallet but Stripe's word: here the webhook, about a second later.
-    assert _wait_for(lambda: TopUp.objects.get(pk=topup.pk).status == TopUp.Status.SUCCEEDED)
+    assert wait_for(lambda: TopUp.objects.get(pk=topup.pk).status == TopUp.Status.SUCCEEDED, timeout=10, interval=0.1)
     assert wallet_balance_cents(holder_id=holder.pk) == 1848
     assert LedgerEntry.objects.filter(reference=f"topup:{topup.stripe_payment_intent_id}").count() == 1
     assert Operation.objects.get(reference=topup.operation_reference).outcome == Operation.Outcome.COMPLETED

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from tests.security.production import ROOT, production_env
+from tests.waiting import wait_until
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 DEMO_ADDRESS = "mario.rossi@pec.ording.roma.it"
@@ -26,14 +27,6 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def wait_until(condition, *, timeout, interval=0.1, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not met within {timeout}s")
-        time.sleep(interval)
 
 
 class Postgres:

@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from tests.operations.servers import Load, Portal, wait_until
+from tests.operations.servers import Load, Portal
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.fault
 

@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from tests.operations.servers import DEMO_ADDRESS, Load, Portal, Redis, wait_until
+from tests.operations.servers import DEMO_ADDRESS, Load, Portal, Redis
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.fault
 

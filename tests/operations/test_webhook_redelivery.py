@@ -9,7 +9,8 @@ import uuid
 
 import pytest
 
-from tests.operations.servers import DEMO_ADDRESS, Portal, shell, wait_until
+from tests.operations.servers import DEMO_ADDRESS, Portal, shell
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.fault
 

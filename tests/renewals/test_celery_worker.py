@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-import time
 from datetime import date
 
 import pytest
@@ -12,6 +11,7 @@ from mailboxes.models import Mailbox
 from pecportal.celery import app as celery_app
 from renewals.models import ExpiryAlert, RenewalCharge
 from tests.factories import make_holder, make_mailbox
+from tests.waiting import wait_for
 
 from .bulk import child_env
 
@@ -21,15 +21,6 @@ pytestmark = [
     # The test process itself is eager; send_task goes to the broker regardless, which is the point.
     pytest.mark.filterwarnings("ignore:task_always_eager has no effect on send_task"),
 ]
-
-
-def wait_for(condition, timeout=90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.fixture
@@ -59,12 +50,12 @@ def test_a_worker_runs_the_renewal_night_and_the_alerts(worker):
     soon = make_mailbox(holder, address="avvisami@pec.example.it", expires_on=date(2026, 4, 25))
 
     celery_app.send_task("renewals.tasks.run_renewals_task", args=["2026-03-30"])
-    assert wait_for(lambda: RenewalCharge.objects.filter(mailbox=due).exists()), (worker / "worker.log").read_text()
+    assert wait_for(lambda: RenewalCharge.objects.filter(mailbox=due).exists(), timeout=90), (worker / "worker.log").read_text()
     due.refresh_from_db()
     assert (due.status, due.expires_on) == (Mailbox.Status.CERTIFIED, date(2027, 3, 30))
 
     celery_app.send_task("renewals.tasks.send_expiry_alerts_task", args=["2026-04-01"])
-    assert wait_for(lambda: ExpiryAlert.objects.filter(mailbox=soon).exists()), (worker / "worker.log").read_text()
+    assert wait_for(lambda: ExpiryAlert.objects.filter(mailbox=soon).exists(), timeout=90), (worker / "worker.log").read_text()
     assert ExpiryAlert.objects.get(mailbox=soon).stage == 30
     mails = list((worker / "mail").glob("*.log"))
     assert len(mails) == 1

@@ -23,6 +23,7 @@ from mailboxes.models import Mailbox
 from renewals.models import ExpiryAlert, RenewalCharge
 from renewals.services import expiry_alerts_send, renewals_run
 from tests.factories import make_holder, make_mailbox
+from tests.waiting import wait_for
 
 from .bulk import DUE, build_night, child_env
 
@@ -61,18 +62,13 @@ def start_worker():
     )
 
 
-def wait_for_mailbox_locks_to_go(timeout=30):
-    """True once no other session holds a lock on the mailbox table (FOR UPDATE takes RowShareLock)."""
-    deadline = time.monotonic() + timeout
+def mailbox_locks_of_other_sessions():
+    """Locks other sessions hold on the mailbox table (FOR UPDATE takes RowShareLock)."""
     with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE pid <> pg_backend_pid() "
-                           "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-                           "AND relation = 'mailboxes_mailbox'::regclass")
-            if cursor.fetchone()[0] == 0:
-                return True
-            time.sleep(0.05)
-    return False
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE pid <> pg_backend_pid() "
+                       "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                       "AND relation = 'mailboxes_mailbox'::regclass")
+        return cursor.fetchone()[0]
 
 
 def summary_numbers(output):
@@ -120,7 +116,8 @@ def test_a_run_killed_midway_and_run_again_ends_as_one_clean_run():
     process.wait(timeout=30)
     # Its worker processes die with it; PostgreSQL rolls back their open batches as it notices the
     # closed connections. Until then their rows stay locked and a new run would skip them.
-    assert wait_for_mailbox_locks_to_go(), "the killed run's transactions still hold mailbox rows"
+    assert wait_for(lambda: mailbox_locks_of_other_sessions() == 0, timeout=30, interval=0.05), \
+        "the killed run's transactions still hold mailbox rows"
     done_before_kill = RenewalCharge.objects.count()
     assert 150 <= done_before_kill < expected.renewed + expected.addons_renewed, "the kill came too late to test anything"
 

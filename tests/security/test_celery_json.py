@@ -21,6 +21,7 @@ from pecportal.celery import app as celery_app
 from renewals.models import RenewalCharge
 from tests.factories import make_holder, make_mailbox
 from tests.renewals.bulk import child_env
+from tests.waiting import wait_for
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -30,15 +31,6 @@ pytestmark = [
 
 TASK = "renewals.tasks.run_renewals_task"
 DUE = date(2026, 3, 30)
-
-
-def wait_for(condition, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def queue_length():
