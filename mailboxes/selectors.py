@@ -46,16 +46,12 @@ def mailbox_page_get(*, holder, mailbox_id):
     """mailbox_get_for_holder for the mailbox page, with all its add-ons in order of activation read
     in the same go: the page lists them and prices the renewal of the active ones."""
     addons = Addon.objects.select_related("addon_type").order_by("activated_on", "id")
-    mailbox = get_object_or_404(
-        Mailbox.objects.select_related("plan").prefetch_related(Prefetch("addons", queryset=addons)),
-        pk=mailbox_id, holder=holder,
-    )
-    mailbox.holder = holder
-    return mailbox
+    return mailbox_get_for_holder(holder=holder, mailbox_id=mailbox_id,
+                                  mailboxes=Mailbox.objects.prefetch_related(Prefetch("addons", queryset=addons)))
 
 
-def mailbox_get_for_holder(*, holder, mailbox_id):
+def mailbox_get_for_holder(*, holder, mailbox_id, mailboxes=Mailbox.objects):
     """One of the holder's mailboxes, or 404: another holder's id looks exactly like a missing one."""
-    mailbox = get_object_or_404(Mailbox.objects.select_related("plan"), pk=mailbox_id, holder=holder)
+    mailbox = get_object_or_404(mailboxes.select_related("plan"), pk=mailbox_id, holder=holder)
     mailbox.holder = holder  # the caller's own instance: no join and no second copy of the holder
     return mailbox

@@ -68,19 +68,20 @@ def holders_with_due_mailboxes_before(*, on_date, holder_ids, before_id, except_
     )
 
 
+def _addons_active():
+    """Active add-ons with their types, in order of activation: the order they renew in (SPEC 3.7)."""
+    return Addon.objects.filter(status=Addon.Status.ACTIVE).select_related("addon_type").order_by("activated_on", "pk")
+
+
 def addons_active(*, mailbox_id):
-    """A mailbox's active add-ons in order of activation, the order they renew in (SPEC 3.7)."""
-    return (
-        Addon.objects.filter(mailbox_id=mailbox_id, status=Addon.Status.ACTIVE)
-        .select_related("addon_type").order_by("activated_on", "pk")
-    )
+    """A mailbox's active add-ons, in the order they renew in."""
+    return _addons_active().filter(mailbox_id=mailbox_id)
 
 
 def addons_active_by_mailbox(*, mailbox_ids):
     """addons_active for many mailboxes in one query: {mailbox_id: [add-on, ...]}."""
     by_mailbox = {}
-    for addon in (Addon.objects.filter(mailbox_id__in=mailbox_ids, status=Addon.Status.ACTIVE)
-                  .select_related("addon_type").order_by("mailbox_id", "activated_on", "pk")):
+    for addon in _addons_active().filter(mailbox_id__in=mailbox_ids):
         by_mailbox.setdefault(addon.mailbox_id, []).append(addon)
     return by_mailbox
 
@@ -183,8 +184,7 @@ def alert_mailboxes_for_resend(*, alert_ids):
     return (
         ExpiryAlert.objects.filter(pk__in=alert_ids)
         .select_related("holder", "mailbox__plan")
-        .prefetch_related(Prefetch("mailbox__addons", queryset=Addon.objects.filter(status=Addon.Status.ACTIVE)
-                                   .select_related("addon_type").order_by("activated_on", "pk"), to_attr="active_addons"))
+        .prefetch_related(Prefetch("mailbox__addons", queryset=_addons_active(), to_attr="active_addons"))
         .order_by("holder_id", "expires_on", "pk")
     )
 
