@@ -42,6 +42,18 @@ class Holder(models.Model):
         return f"{self.first_name} {self.last_name}"
 
 
+class HolderCounts(models.Model):
+    """How many mailboxes and operations a holder has, kept by database triggers on those two tables
+    (migration 0002), so the long lists print their totals without a COUNT(*) over thousands of rows
+    on every page. Django never writes it. No foreign-key constraint: a deleted holder's
+    triggers may still touch its row."""
+
+    holder = models.OneToOneField(Holder, on_delete=models.DO_NOTHING, primary_key=True, db_constraint=False,
+                                  related_name="counts")
+    mailboxes = models.BigIntegerField(db_default=0)
+    operations = models.BigIntegerField(db_default=0)
+
+
 class Operation(models.Model):
     """One line of Esito Operazioni (SPEC 3.8). The address is a snapshot, so the log keeps
     reading right after a mailbox is renamed or terminated."""

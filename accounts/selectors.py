@@ -1,4 +1,5 @@
-"""The reads behind every holder request: the signed-in user with their holder, and the mailbox the
+"""The reads behind every holder request: the signed-in user with their holder (and the holder's wallet
+for the menu's balance and counts for the long lists, in the same query), and the mailbox the
 session was opened with. Hand-written SQL (pecportal.rowsql): built by the ORM they cost more CPU
 than the rest of a small page's queries together."""
 
@@ -6,13 +7,16 @@ from functools import cache
 
 from django.db import connections, router
 
+from billing.models import Wallet
 from mailboxes.models import Mailbox
 from pecportal.rowsql import ModelColumns, fetch_one
 
-from .models import Holder, User
+from .models import Holder, HolderCounts, User
 
 _USER = ModelColumns(User, "u")
 _HOLDER = ModelColumns(Holder, "h")
+_WALLET = ModelColumns(Wallet, "w")
+_COUNTS = ModelColumns(HolderCounts, "t")
 # What the login-mailbox check and the page header need; the rest is loaded by the pages that show it.
 _LOGIN_MAILBOX = ModelColumns(Mailbox, "m", only={"id", "holder_id", "address", "password_hash", "status"})
 
@@ -20,25 +24,49 @@ _LOGIN_MAILBOX = ModelColumns(Mailbox, "m", only={"id", "holder_id", "address", 
 @cache
 def _user_sql(alias):
     c = connections[alias]
-    return (f"SELECT {_USER.sql(c)}, {_HOLDER.sql(c)} FROM {_USER.table(c)} "
+    return (f"SELECT {_USER.sql(c)}, {_HOLDER.sql(c)}, {_WALLET.sql(c)}, {_COUNTS.sql(c)} FROM {_USER.table(c)} "
             f"LEFT OUTER JOIN {_HOLDER.table(c)} ON {_HOLDER.column(c, 'user_id')} = {_USER.column(c, 'id')} "
+            f"LEFT OUTER JOIN {_WALLET.table(c)} ON {_WALLET.column(c, 'holder_id')} = {_HOLDER.column(c, 'id')} "
+            f"LEFT OUTER JOIN {_COUNTS.table(c)} ON {_COUNTS.column(c, 'holder_id')} = {_HOLDER.column(c, 'id')} "
             f"WHERE {_USER.column(c, 'id')} = %s AND {_USER.column(c, 'is_active')}")
 
 
 def active_user_with_holder(user_id):
     """The active user with ``user_id`` and their holder already loaded (staff have none), or None:
-    ``User.objects.select_related("holder").filter(pk=user_id, is_active=True).first()``."""
+    ``User.objects.select_related("holder__wallet", "holder__counts").filter(pk=user_id, is_active=True).first()``."""
     connection = connections[router.db_for_read(User)]
     row = fetch_one(connection, _user_sql(connection.alias), [user_id])
     if row is None:
         return None
     user = _USER.instance(connection, row)
-    holder = _HOLDER.instance(connection, row, len(_USER.fields))
+    start = len(_USER.fields)
+    holder = _HOLDER.instance(connection, row, start)
     # As select_related caches it: user.holder answers without a query, and raises for staff.
     User.holder.related.set_cached_value(user, holder)
     if holder is not None:
         Holder.user.field.set_cached_value(holder, user)
+        start += len(_HOLDER.fields)
+        Holder.wallet.related.set_cached_value(holder, _WALLET.instance(connection, row, start))
+        start += len(_WALLET.fields)
+        # No counts row yet: the holder has never had a mailbox or an operation.
+        counts = _COUNTS.instance(connection, row, start) or HolderCounts(holder_id=holder.pk, mailboxes=0, operations=0)
+        Holder.counts.related.set_cached_value(holder, counts)
     return user
+
+
+def holder_wallet_reload(holder):
+    """After the request moved money: the holder's wallet is read again when next used (the menu)."""
+    if Holder.wallet.is_cached(holder):
+        Holder.wallet.related.delete_cached_value(holder)
+
+
+def holder_counts(holder):
+    """How many mailboxes and operations the holder has: from the request's holder at no cost, or
+    read."""
+    if Holder.counts.is_cached(holder):
+        return holder.counts
+    return HolderCounts.objects.filter(holder_id=holder.pk).first() or HolderCounts(
+        holder_id=holder.pk, mailboxes=0, operations=0)
 
 
 @cache

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import holder_required
 from accounts.money import format_euro, parse_euro
+from accounts.selectors import holder_wallet_reload
 from pecportal.ratelimit import topup_rate_limit
 
 from . import stripe_gateway
@@ -55,7 +56,9 @@ def _holder_topup(request, topup_id):
     topup = topup_for_holder(holder_id=request.holder.pk, topup_id=topup_id)
     if topup is None:
         raise Http404
-    return topup_sync(topup=topup)
+    topup = topup_sync(topup=topup)
+    holder_wallet_reload(request.holder)  # the sync may just have credited it
+    return topup
 
 
 @holder_required

@@ -8,12 +8,12 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from accounts.decorators import holder_required
-from billing.selectors import wallet_balance_cents
+from billing.selectors import holder_balance_cents
 
 
 @holder_required
 def dashboard(request):
-    return render(request, "dashboard.html", {"balance_cents": wallet_balance_cents(holder_id=request.holder.pk)})
+    return render(request, "dashboard.html", {"balance_cents": holder_balance_cents(request.holder)})
 
 
 def healthz(request):
