@@ -120,7 +120,7 @@ def addon_deactivate(*, addon, on_date, description):
 def order_quote(*, mailbox, addon_type_code, quantity, plan_addon_types=(), today=None):
     """The price the holder would pay now, or OrderRefused saying why they cannot buy it.
 
-    mailbox: the holder's own, plan loaded (mailbox_for_order_get, the 404 for anyone else's).
+    mailbox: the holder's own, plan loaded (mailbox_get_for_holder, the 404 for anyone else's).
     plan_addon_types: the active add-on types of its plan if the caller has them (addon_types_for_plan):
     the order page does, and reading them again was 2 of its 9 queries."""
     offered = next((addon_type for addon_type in plan_addon_types if addon_type.code == addon_type_code), None)

@@ -12,13 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.decorators import holder_required
 from accounts.money import format_euro
 from mailboxes.models import Mailbox
+from mailboxes.selectors import mailbox_get_for_holder
 
 from .forms import AddonOrderForm
-from .selectors import (
-    addon_types_for_comparison,
-    addon_types_for_plan,
-    mailbox_for_order_get,
-)
+from .selectors import addon_types_for_comparison, addon_types_for_plan
 from .services import DuplicateOrder, OrderRefused, order_place, order_quote
 
 
@@ -31,12 +28,15 @@ def addon_compare(request):
 @holder_required
 @require_http_methods(["GET", "POST"])
 def addon_order_new(request, mailbox_id):
-    mailbox = mailbox_for_order_get(holder=request.holder, mailbox_id=mailbox_id)
-    addon_types = list(addon_types_for_plan(plan_id=mailbox.plan_id))
+    mailbox = mailbox_get_for_holder(holder=request.holder, mailbox_id=mailbox_id)
+    addon_types = addon_types_for_plan(plan_id=mailbox.plan_id)
     can_order = bool(addon_types) and mailbox.status == Mailbox.Status.CERTIFIED
-    form = AddonOrderForm(request.POST or None, addon_types=addon_types)
+    # A form only for what was posted, to parse it and show it back with its errors: without (a GET, an
+    # empty POST) the page shows the first type and its minimum quantity, and building an unbound form
+    # for that cost a twentieth of the page's CPU.
+    form = AddonOrderForm(request.POST) if request.POST else None
     quote, order_key = None, uuid.uuid4()
-    if request.method == "POST" and form.is_valid():
+    if form is not None and form.is_valid():
         order_key = form.cleaned_data["order_key"]
         choice = {"addon_type_code": form.cleaned_data["addon_type"], "quantity": form.cleaned_data["quantity"]}
         if request.POST.get("confirm") == "1":
@@ -55,8 +55,8 @@ def addon_order_new(request, mailbox_id):
         quote = order_quote(mailbox=mailbox, plan_addon_types=addon_types,
                             addon_type_code=addon_types[0].code, quantity=addon_types[0].min_quantity)
     return render(request, "addons/order_new.html", {
-        "mailbox": mailbox, "form": form, "quote": quote, "order_key": order_key, "can_order": can_order,
-        "price_terms": quote and _price_terms(quote), "mailbox_url": _mailbox_url(mailbox),
+        "mailbox": mailbox, "addon_types": addon_types, "form": form, "quote": quote, "order_key": order_key,
+        "can_order": can_order, "price_terms": quote and _price_terms(quote), "mailbox_url": _mailbox_url(mailbox),
     })
 
 
@@ -74,7 +74,7 @@ def _quote_or_refusal(form, mailbox, addon_types, choice):
 @require_GET
 def addon_order_quote(request, mailbox_id):
     """The live total for addon_quote.js; the same rule and refusals as the form."""
-    mailbox = mailbox_for_order_get(holder=request.holder, mailbox_id=mailbox_id)
+    mailbox = mailbox_get_for_holder(holder=request.holder, mailbox_id=mailbox_id)
     quantity = request.GET.get("quantity", "")
     try:
         quote = order_quote(mailbox=mailbox, addon_type_code=request.GET.get("addon_type"),

@@ -28,14 +28,6 @@ def invoices_for_export(*, queryset=None, date_from=None, date_to=None):
     return _with_lines(invoices).order_by("year", "sequence")
 
 
-def invoice_ids_by_reference(*, holder, references):
-    """{reference: invoice id} for the given money movements, for pages (Esito Operazioni) that
-    link each operation to its invoice in one query."""
-    return dict(
-        Invoice.objects.filter(holder=holder, reference__in=list(references)).values_list("reference", "id")
-    )
-
-
 def _with_lines(invoices):
     return invoices.select_related("corrects").prefetch_related(
         Prefetch("lines", queryset=InvoiceLine.objects.order_by("position"))

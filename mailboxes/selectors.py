@@ -1,57 +1,131 @@
-from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
+from functools import cache, partial
+
+from django.db import connections, router
+from django.http import Http404
 from django.utils.formats import date_format
 
-from addons.models import Addon
-from pecportal.paging import PageByIds
+from accounts.selectors import holder_counts
+from addons.models import Addon, AddonType
+from pecportal.paging import ListPage
+from pecportal.rowsql import ModelColumns, fetch_all, fetch_one, quote
 
-from .models import Mailbox
+from .models import Mailbox, Plan
+
+# Lista caselle PEC's page: the mailboxes with their plan's name.
+_LISTED_MAILBOX = ModelColumns(Mailbox, "m", only={"id", "address", "status", "expires_on"})
+_LISTED_PLAN = ModelColumns(Plan, "p", only={"name"})
+
+
+@cache
+def _list_page_sql(alias, *, where, backwards):
+    c = connections[alias]
+    table, column = quote(c, Mailbox._meta.db_table), partial(_LISTED_MAILBOX.column, c)
+    soonest_first = "DESC" if backwards else "ASC"
+    return (f"SELECT {_LISTED_MAILBOX.sql(c)}, {_LISTED_PLAN.sql(c)} FROM {_LISTED_MAILBOX.table(c)} "
+            f"INNER JOIN {_LISTED_PLAN.table(c)} ON {_LISTED_PLAN.column(c, 'id')} = {column('plan_id')} "
+            f"WHERE {column('id')} IN (SELECT id FROM {table} WHERE {where} "
+            f"ORDER BY expires_on {soonest_first}, id {soonest_first} LIMIT %s OFFSET %s) "
+            f"ORDER BY {column('expires_on')}, {column('id')}")
 
 
 def mailbox_list_for_holder(*, holder, q="", status=""):
     """The holder's mailboxes for Lista caselle PEC, for a Paginator: soonest expiry first, id to keep
-    pages stable (the (holder, expires_on, id) index); each row as mailbox_rows builds it."""
-    mailboxes = Mailbox.objects.filter(holder=holder)
+    pages stable (the (holder, expires_on, id) index); each row as mailbox_rows builds it. ``q``: part
+    of the address, any case."""
+    connection = connections[router.db_for_read(Mailbox)]
+    conditions, params = ["holder_id = %s"], [holder.pk]
     if q:
-        mailboxes = mailboxes.filter(address__contains=q.strip().lower())
+        # As the ORM's address__contains: LIKE with the backend's escaping of % and _.
+        conditions.append(f"address {connection.operators['contains'] % '%s'}")
+        params.append(f"%{connection.ops.prep_for_like_query(q.strip().lower())}%")
     if status:
-        mailboxes = mailboxes.filter(status=status)
-    order = ("expires_on", "id")
-    return PageByIds(
-        ids=mailboxes.order_by(*order).values_list("id", flat=True),
-        rows=Mailbox.objects.order_by(*order).values("id", "address", "status", "expires_on", "plan__name"),
-        build=mailbox_rows,
-    )
+        conditions.append("status = %s")
+        params.append(status)
+    where = " AND ".join(conditions)
+
+    def count():
+        return fetch_one(connection, f"SELECT COUNT(*) FROM {quote(connection, Mailbox._meta.db_table)} WHERE {where}",
+                         params)[0]
+
+    def rows(*, offset, limit, backwards):
+        sql = _list_page_sql(connection.alias, where=where, backwards=backwards)
+        return mailbox_rows(connection, fetch_all(connection, sql, [*params, limit, offset]))
+
+    return ListPage(count=count, rows=rows, total=None if q or status else holder_counts(holder).mailboxes)
 
 
-def mailbox_rows(rows):
+def mailbox_rows(connection, rows):
     """A page of the list as plain dicts with the text each cell shows, built in one pass: through
     model instances, get_status_display and the date filter the template spent ~80 µs a row."""
-    rows = list(rows)
     status_labels = {status.value: str(status.label) for status in Mailbox.Status}
+    plan_name = len(_LISTED_MAILBOX.fields)
+    mailboxes = [(_LISTED_MAILBOX.values(connection, row), row[plan_name]) for row in rows]
     # Each distinct date formatted once (~12 µs each): mailboxes bought together expire together,
     # so a page sorted by expiry holds few.
-    dates = {expires_on: date_format(expires_on, "SHORT_DATE_FORMAT") for expires_on in {row["expires_on"] for row in rows}}
+    dates = {day: date_format(day, "SHORT_DATE_FORMAT") for day in {mailbox["expires_on"] for mailbox, _ in mailboxes}}
     return [
         {
-            "address": row["address"], "plan": row["plan__name"],
-            "status": status_labels.get(row["status"], row["status"]),
-            "expires_on": dates[row["expires_on"]], "pk": row["id"],
+            "address": mailbox["address"], "plan": plan,
+            "status": status_labels.get(mailbox["status"], mailbox["status"]),
+            "expires_on": dates[mailbox["expires_on"]], "pk": mailbox["id"],
         }
-        for row in rows
+        for mailbox, plan in mailboxes
     ]
 
 
+# The mailbox pages' reads as hand-written SQL (pecportal.rowsql): built by the ORM, the mailbox with
+# its plan and the prefetch of its add-ons cost ~0.8 ms of CPU per mailbox page, the SQL ~0.1 ms.
+_MAILBOX = ModelColumns(Mailbox, "m")
+_PLAN = ModelColumns(Plan, "p")
+_ADDON = ModelColumns(Addon, "a")
+_ADDON_TYPE = ModelColumns(AddonType, "t")
+
+
+@cache
+def _mailbox_sql(alias):
+    c = connections[alias]
+    return (f"SELECT {_MAILBOX.sql(c)}, {_PLAN.sql(c)} FROM {_MAILBOX.table(c)} "
+            f"INNER JOIN {_PLAN.table(c)} ON {_PLAN.column(c, 'id')} = {_MAILBOX.column(c, 'plan_id')} "
+            f"WHERE {_MAILBOX.column(c, 'id')} = %s AND {_MAILBOX.column(c, 'holder_id')} = %s")
+
+
+@cache
+def _addons_sql(alias):
+    c = connections[alias]
+    return (f"SELECT {_ADDON.sql(c)}, {_ADDON_TYPE.sql(c)} FROM {_ADDON.table(c)} "
+            f"INNER JOIN {_ADDON_TYPE.table(c)} ON {_ADDON_TYPE.column(c, 'id')} = {_ADDON.column(c, 'addon_type_id')} "
+            f"WHERE {_ADDON.column(c, 'mailbox_id')} = %s "
+            f"ORDER BY {_ADDON.column(c, 'activated_on')}, {_ADDON.column(c, 'id')}")
+
+
 def mailbox_page_get(*, holder, mailbox_id):
-    """mailbox_get_for_holder for the mailbox page, with all its add-ons in order of activation read
-    in the same go: the page lists them and prices the renewal of the active ones."""
-    addons = Addon.objects.select_related("addon_type").order_by("activated_on", "id")
-    return mailbox_get_for_holder(holder=holder, mailbox_id=mailbox_id,
-                                  mailboxes=Mailbox.objects.prefetch_related(Prefetch("addons", queryset=addons)))
+    """mailbox_get_for_holder for the mailbox page, with all its add-ons in order of activation, their
+    types loaded, as prefetch_related leaves them (mailbox.addons.all() reads no more): the page lists
+    them and prices the renewal of the active ones."""
+    mailbox = mailbox_get_for_holder(holder=holder, mailbox_id=mailbox_id)
+    connection = connections[router.db_for_read(Addon)]
+    addons = []
+    for row in fetch_all(connection, _addons_sql(connection.alias), [mailbox.pk]):
+        addon = _ADDON.instance(connection, row)
+        Addon.addon_type.field.set_cached_value(addon, _ADDON_TYPE.instance(connection, row, len(_ADDON.fields)))
+        Addon.mailbox.field.set_cached_value(addon, mailbox)
+        addons.append(addon)
+    # What Django's prefetch_related_objects stores (there is no public way to hand it the rows): the
+    # addons section and the renewal block read them through mailbox.addons.all().
+    prefetched = mailbox.addons.get_queryset()
+    prefetched._result_cache, prefetched._prefetch_done = addons, True
+    mailbox._prefetched_objects_cache = {Mailbox.addons.rel.cache_name: prefetched}
+    return mailbox
 
 
-def mailbox_get_for_holder(*, holder, mailbox_id, mailboxes=Mailbox.objects):
-    """One of the holder's mailboxes, or 404: another holder's id looks exactly like a missing one."""
-    mailbox = get_object_or_404(mailboxes.select_related("plan"), pk=mailbox_id, holder=holder)
+def mailbox_get_for_holder(*, holder, mailbox_id):
+    """One of the holder's mailboxes with its plan loaded, or 404: another holder's id looks exactly
+    like a missing one."""
+    connection = connections[router.db_for_read(Mailbox)]
+    row = fetch_one(connection, _mailbox_sql(connection.alias), [mailbox_id, holder.pk])
+    if row is None:
+        raise Http404("No Mailbox matches the given query.")
+    mailbox = _MAILBOX.instance(connection, row)
+    Mailbox.plan.field.set_cached_value(mailbox, _PLAN.instance(connection, row, len(_MAILBOX.fields)))
     mailbox.holder = holder  # the caller's own instance: no join and no second copy of the holder
     return mailbox

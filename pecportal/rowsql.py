@@ -1,5 +1,6 @@
 """Hand-written SELECTs for the few queries every page runs (the session, the user with their holder,
-the login mailbox), turned into model instances the way the ORM builds them.
+the login mailbox) and the long lists' pages, turned into model instances or rows the way the ORM
+builds them.
 
 Measured in-process (docs/load-ops.md): the ORM spends 0.3-0.7 ms of CPU *building* each of these
 queries (lookups, joins, column lists) against ~0.02 ms for the database round trip; three of them on
@@ -41,13 +42,21 @@ class ModelColumns:
     def instance(self, connection, row, start=0):
         """The instance built from ``row[start:start + len(fields)]``, or None when its primary key
         is NULL (no match on an outer join)."""
+        attnames, values = self._converted(connection, row, start)
+        if values[attnames.index(self.model._meta.pk.attname)] is None:
+            return None
+        return self.model.from_db(connection.alias, attnames, values)
+
+    def values(self, connection, row, start=0):
+        """``row[start:start + len(fields)]`` as {attname: value}, like a ``values()`` queryset's rows."""
+        return dict(zip(*self._converted(connection, row, start), strict=True))
+
+    def _converted(self, connection, row, start):
         attnames, converters = _row_plan(self, connection.alias)
         values = list(row[start:start + len(attnames)])
         for position, convert, expression in converters:
             values[position] = convert(values[position], expression, connection)
-        if values[attnames.index(self.model._meta.pk.attname)] is None:
-            return None
-        return self.model.from_db(connection.alias, attnames, values)
+        return attnames, values
 
 
 # Per ModelColumns (module-level constants, hashed by identity) and database alias.
@@ -73,3 +82,9 @@ def fetch_one(connection, sql, params):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
+
+
+def fetch_all(connection, sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()

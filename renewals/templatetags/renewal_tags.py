@@ -7,14 +7,9 @@ from ..selectors import mailbox_renewal_block
 register = template.Library()
 
 
-@register.inclusion_tag("renewals/mailbox_renewal.html", takes_context=True)
-def mailbox_renewal_section(context, mailbox):
-    """The renewal block of the mailbox page: "Rinnova ora" and the auto-renew switch."""
+@register.inclusion_tag("renewals/mailbox_renewal.html")
+def mailbox_renewal_section(mailbox):
+    """The renewal block of the mailbox page: "Rinnova ora" and the auto-renew switch (the inclusion
+    tag hands the page's CSRF token to their forms)."""
     block = mailbox_renewal_block(mailbox=mailbox, today=timezone.localdate())
-    return {
-        "mailbox": mailbox,
-        "topup_path": topup_path(block["shortfall_cents"]),
-        "request": context.get("request"),
-        "csrf_token": context.get("csrf_token"),
-        **block,
-    }
+    return {"mailbox": mailbox, "topup_path": topup_path(block["shortfall_cents"]), **block}
