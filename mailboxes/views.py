@@ -21,7 +21,12 @@ def mailbox_list(request):
     page = Paginator(mailboxes, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "mailboxes/list.html", {"filters": filters, "page": page, "query": query.urlencode()})
+    # The form's fields as plain values: looked up on a Form, each costs the template engine more than
+    # the markup it fills (a KeyError with a message, then the attribute).
+    search = {"q": filters.data.get("q", ""), "q_errors": filters.errors.get("q", ()),
+              "status": filters.data.get("status"), "status_errors": filters.errors.get("status", ()),
+              "status_choices": filters.fields["status"].choices}
+    return render(request, "mailboxes/list.html", {"search": search, "page": page, "query": query.urlencode()})
 
 
 @holder_required

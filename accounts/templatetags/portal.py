@@ -4,7 +4,9 @@ from django.core.signals import setting_changed
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.autoreload import file_changed
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from accounts.money import format_euro
 
@@ -16,6 +18,39 @@ def euro(cents):
     if cents is None or cents == "":
         return ""
     return format_euro(cents)
+
+
+@register.simple_tag
+def select_options(choices, selected):
+    """A <select>'s options, the one whose value is ``selected`` (None: none) marked: as Django's
+    Select widget writes them, without its template per option (a list filter's select cost more
+    than its table)."""
+    return mark_safe("".join(
+        f'<option value="{escape(value)}"{" selected" if selected is not None and str(value) == str(selected) else ""}>'
+        f"{escape(label)}</option>"
+        for value, label in choices
+    ))
+
+
+@register.simple_tag
+def page_links(page, query=""):
+    """A long list's "« Precedente · Pagina X di Y · Successiva »", keeping the list's filters
+    (``query``, already URL-encoded): written here, it costs a tenth of the same markup as an included
+    template."""
+    if not page.has_other_pages():
+        return ""
+    prefix = f"?{escape(query)}&amp;page=" if query else "?page="
+    links = []
+    if page.has_previous():
+        links.append(f'<li class="page-item"><a class="page-link" href="{prefix}{page.previous_page_number()}" '
+                     f'rel="prev">{escape(gettext("« Precedente"))}</a></li>')
+    position = gettext("Pagina %(number)s di %(total)s") % {"number": page.number, "total": page.paginator.num_pages}
+    links.append(f'<li class="page-item disabled"><span class="page-link">{escape(position)}</span></li>')
+    if page.has_next():
+        links.append(f'<li class="page-item"><a class="page-link" href="{prefix}{page.next_page_number()}" '
+                     f'rel="next">{escape(gettext("Successiva »"))}</a></li>')
+    return mark_safe(f'<nav aria-label="{escape(gettext("Pagine"))}">\n  <ul class="pagination">'
+                     + "".join(links) + "</ul>\n</nav>")
 
 
 # The menu's links depend on the language and two settings only, yet rendering them was a tenth of a
