@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -97,7 +99,13 @@ def operations(request):
     page = Paginator(operations_for_holder(holder=request.holder, kind=kind), OPERATIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    return render(request, "billing/operations.html", {"form": form, "page": page, "kind": kind})
+    # The form's field as plain values: looked up on a Form, each costs the template engine more than
+    # the markup it fills.
+    return render(request, "billing/operations.html", {
+        "page": page, "kind": kind, "query": urlencode({"type": kind}) if kind else "",
+        "type": form.data.get("type", ""), "type_errors": form.errors.get("type", ()),
+        "type_choices": form.fields["type"].choices,
+    })
 
 
 @csrf_exempt  # the only one: Stripe cannot send a CSRF token; the signature authenticates it
