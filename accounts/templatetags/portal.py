@@ -53,6 +53,24 @@ def page_links(page, query=""):
                      + "".join(links) + "</ul>\n</nav>")
 
 
+@register.simple_tag
+def language_buttons():
+    """The IT / EN switch's buttons, the current language's filled: one string per language and
+    process (like the menu's links below), not a loop in every page's header."""
+    language = translation.get_language()
+    html = _language_buttons.get(language)
+    if html is None:
+        html = _language_buttons[language] = mark_safe("\n".join(
+            f'<button class="btn btn-sm {"btn-secondary" if code == language else "btn-outline-secondary"}" '
+            f'name="language" value="{escape(code)}">{escape(code.upper())}</button>'
+            for code, _name in settings.LANGUAGES
+        ))
+    return html
+
+
+_language_buttons = {}
+
+
 # The menu's links depend on the language and two settings only, yet rendering them was a tenth of a
 # page's template time (docs/load-ops.md): each process renders them once per language.
 _menu_links = {}
@@ -69,10 +87,11 @@ def portal_menu_links():
     return html
 
 
-def _forget_menu_links(**kwargs):
+def _forget_rendered_fragments(**kwargs):
     # A changed setting (tests) or template (runserver's reload keeps the process) renders them again.
     _menu_links.clear()
+    _language_buttons.clear()
 
 
-setting_changed.connect(_forget_menu_links, dispatch_uid="accounts.portal_menu_links.settings")
-file_changed.connect(_forget_menu_links, dispatch_uid="accounts.portal_menu_links.files")
+setting_changed.connect(_forget_rendered_fragments, dispatch_uid="accounts.portal_menu_links.settings")
+file_changed.connect(_forget_rendered_fragments, dispatch_uid="accounts.portal_menu_links.files")
