@@ -90,24 +90,35 @@ def _mailbox_sql(alias):
 
 
 @cache
-def _addons_sql(alias):
+def _mailbox_with_addons_sql(alias):
+    # One row per add-on (one with NULL add-on columns when there is none), the mailbox repeated:
+    # a mailbox has a handful, and a second statement cost the page more than the repeats.
     c = connections[alias]
-    return (f"SELECT {_ADDON.sql(c)}, {_ADDON_TYPE.sql(c)} FROM {_ADDON.table(c)} "
-            f"INNER JOIN {_ADDON_TYPE.table(c)} ON {_ADDON_TYPE.column(c, 'id')} = {_ADDON.column(c, 'addon_type_id')} "
-            f"WHERE {_ADDON.column(c, 'mailbox_id')} = %s "
+    return (f"SELECT {_MAILBOX.sql(c)}, {_PLAN.sql(c)}, {_ADDON.sql(c)}, {_ADDON_TYPE.sql(c)} FROM {_MAILBOX.table(c)} "
+            f"INNER JOIN {_PLAN.table(c)} ON {_PLAN.column(c, 'id')} = {_MAILBOX.column(c, 'plan_id')} "
+            f"LEFT OUTER JOIN {_ADDON.table(c)} ON {_ADDON.column(c, 'mailbox_id')} = {_MAILBOX.column(c, 'id')} "
+            f"LEFT OUTER JOIN {_ADDON_TYPE.table(c)} ON {_ADDON_TYPE.column(c, 'id')} = {_ADDON.column(c, 'addon_type_id')} "
+            f"WHERE {_MAILBOX.column(c, 'id')} = %s AND {_MAILBOX.column(c, 'holder_id')} = %s "
             f"ORDER BY {_ADDON.column(c, 'activated_on')}, {_ADDON.column(c, 'id')}")
 
 
 def mailbox_page_get(*, holder, mailbox_id):
     """mailbox_get_for_holder for the mailbox page, with all its add-ons in order of activation, their
-    types loaded, as prefetch_related leaves them (mailbox.addons.all() reads no more): the page lists
-    them and prices the renewal of the active ones."""
-    mailbox = mailbox_get_for_holder(holder=holder, mailbox_id=mailbox_id)
-    connection = connections[router.db_for_read(Addon)]
+    types loaded, as prefetch_related leaves them (mailbox.addons.all() reads no more), in one query:
+    the page lists them and prices the renewal of the active ones."""
+    connection = connections[router.db_for_read(Mailbox)]
+    rows = fetch_all(connection, _mailbox_with_addons_sql(connection.alias), [mailbox_id, holder.pk])
+    if not rows:
+        raise Http404("No Mailbox matches the given query.")
+    mailbox = _mailbox_of(connection, rows[0], holder)
+    addon_start = len(_MAILBOX.fields) + len(_PLAN.fields)
     addons = []
-    for row in fetch_all(connection, _addons_sql(connection.alias), [mailbox.pk]):
-        addon = _ADDON.instance(connection, row)
-        Addon.addon_type.field.set_cached_value(addon, _ADDON_TYPE.instance(connection, row, len(_ADDON.fields)))
+    for row in rows:
+        addon = _ADDON.instance(connection, row, addon_start)
+        if addon is None:
+            continue  # the mailbox has none
+        Addon.addon_type.field.set_cached_value(
+            addon, _ADDON_TYPE.instance(connection, row, addon_start + len(_ADDON.fields)))
         Addon.mailbox.field.set_cached_value(addon, mailbox)
         addons.append(addon)
     # What Django's prefetch_related_objects stores (there is no public way to hand it the rows): the
@@ -125,6 +136,10 @@ def mailbox_get_for_holder(*, holder, mailbox_id):
     row = fetch_one(connection, _mailbox_sql(connection.alias), [mailbox_id, holder.pk])
     if row is None:
         raise Http404("No Mailbox matches the given query.")
+    return _mailbox_of(connection, row, holder)
+
+
+def _mailbox_of(connection, row, holder):
     mailbox = _MAILBOX.instance(connection, row)
     Mailbox.plan.field.set_cached_value(mailbox, _PLAN.instance(connection, row, len(_MAILBOX.fields)))
     mailbox.holder = holder  # the caller's own instance: no join and no second copy of the holder

@@ -60,7 +60,7 @@ def test_the_order_page_is_constant(holder_client, mailbox):
 def test_the_mailbox_section_reads_nothing_beyond_the_pages_one_query_for_its_mailbox(mailbox, django_assert_num_queries):
     add_addons(mailbox, 30)
     template = Template("{% load addon_tags %}{% mailbox_addons_section mailbox %}")
-    with django_assert_num_queries(2):  # the mailbox, its add-ons with their types
+    with django_assert_num_queries(1):  # the mailbox with its add-ons and their types
         page_mailbox = mailbox_page_get(holder=mailbox.holder, mailbox_id=mailbox.pk)
     with django_assert_num_queries(0):
         html = template.render(Context({"mailbox": page_mailbox}))
