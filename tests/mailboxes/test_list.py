@@ -105,3 +105,12 @@ def test_pages_past_the_middle_list_the_same_rows_as_reading_forwards(holder_cli
     listed = [address for page in range(1, 5) for address in rows(holder_client.get(f"/mailboxes/?page={page}"))]
     assert listed == expected
     assert len(rows(holder_client.get("/mailboxes/?page=4"))) == 5
+
+
+def test_filtered_pages_past_the_middle_list_the_same_rows_as_reading_forwards(holder_client, mailbox):
+    make_mailboxes(mailbox.holder, 79)
+    expected = list(Mailbox.objects.filter(holder=mailbox.holder, address__contains="massiva")
+                    .order_by("expires_on", "id").values_list("address", flat=True))
+    listed = [address for page in range(1, 5)
+              for address in rows(holder_client.get(f"/mailboxes/?q=massiva&status=certificata&page={page}"))]
+    assert listed == expected and len(expected) == 79
