@@ -8,8 +8,8 @@ from accounts.models import Holder, Operation
 from accounts.money import format_euro
 from accounts.selectors import holder_counts
 from invoices.models import Invoice
-from pecportal.paging import ListPage
-from pecportal.rowsql import ModelColumns, fetch_all, fetch_one, quote
+from pecportal.paging import ListPage, ids_window
+from pecportal.rowsql import ModelColumns, fetch_all
 
 from .models import LedgerEntry, TopUp, Wallet
 
@@ -33,22 +33,22 @@ def topup_for_holder(*, holder_id, topup_id):
     return TopUp.objects.filter(holder_id=holder_id, pk=topup_id).first()
 
 
-# Esito Operazioni's page: the operations and, joined, the invoice that bills each (SPEC 3.9).
+# Esito Operazioni's page: the operations, newest first, and, joined, the invoice that bills each
+# (SPEC 3.9).
 _OPERATION = ModelColumns(Operation, "o", only={
     "id", "created_at", "mailbox_address", "description", "amount_cents", "outcome", "reference"})
 _INVOICE = ModelColumns(Invoice, "i", only={"id"})
+_OPERATIONS_ORDER = (("created_at", "DESC"), ("id", "DESC"))
 
 
 @cache
-def _operations_page_sql(alias, *, of_kind, backwards):
+def _operations_page_sql(alias, *, where, backwards):
     c = connections[alias]
-    table, column = quote(c, Operation._meta.db_table), partial(_OPERATION.column, c)
-    newest_first = "ASC" if backwards else "DESC"
+    column = partial(_OPERATION.column, c)
     return (f"SELECT {_OPERATION.sql(c)}, {_INVOICE.sql(c)} FROM {_OPERATION.table(c)} "
             f"LEFT OUTER JOIN {_INVOICE.table(c)} ON {_INVOICE.column(c, 'reference')} = {column('reference')} "
             f"AND {_INVOICE.column(c, 'holder_id')} = {column('holder_id')} "
-            f"WHERE {column('id')} IN (SELECT id FROM {table} WHERE holder_id = %s{' AND kind = %s' if of_kind else ''} "
-            f"ORDER BY created_at {newest_first}, id {newest_first} LIMIT %s OFFSET %s) "
+            f"WHERE {column('id')} {ids_window(c, Operation, where=where, order=_OPERATIONS_ORDER, backwards=backwards)} "
             f"ORDER BY {column('created_at')} DESC, {column('id')} DESC")
 
 
@@ -56,18 +56,14 @@ def operations_for_holder(*, holder, kind=None):
     """Esito Operazioni (SPEC 3.8) for a Paginator: newest first, optionally one kind; served by the
     (holder, kind, -created_at, -id) indexes on Operation. Each row as operation_rows builds it."""
     connection = connections[router.db_for_read(Operation)]
-    where = [holder.pk, kind] if kind else [holder.pk]
-
-    def count():
-        table = quote(connection, Operation._meta.db_table)
-        sql = f"SELECT COUNT(*) FROM {table} WHERE holder_id = %s{' AND kind = %s' if kind else ''}"
-        return fetch_one(connection, sql, where)[0]
+    where, params = ("holder_id = %s AND kind = %s", [holder.pk, kind]) if kind else ("holder_id = %s", [holder.pk])
 
     def rows(*, offset, limit, backwards):
-        sql = _operations_page_sql(connection.alias, of_kind=bool(kind), backwards=backwards)
-        return operation_rows(connection, fetch_all(connection, sql, [*where, limit, offset]))
+        sql = _operations_page_sql(connection.alias, where=where, backwards=backwards)
+        return operation_rows(connection, fetch_all(connection, sql, [*params, limit, offset]))
 
-    return ListPage(count=count, rows=rows, total=None if kind else holder_counts(holder).operations)
+    return ListPage(model=Operation, where=where, params=params, rows=rows,
+                    total=None if kind else holder_counts(holder).operations)
 
 
 # The badge of each outcome on Esito Operazioni; any other is secondary.

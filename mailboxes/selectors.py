@@ -6,25 +6,24 @@ from django.utils.formats import date_format
 
 from accounts.selectors import holder_counts
 from addons.models import Addon, AddonType
-from pecportal.paging import ListPage
-from pecportal.rowsql import ModelColumns, fetch_all, fetch_one, quote
+from pecportal.paging import ListPage, ids_window
+from pecportal.rowsql import ModelColumns, fetch_all, fetch_one
 
 from .models import Mailbox, Plan
 
-# Lista caselle PEC's page: the mailboxes with their plan's name.
+# Lista caselle PEC's page: the mailboxes with their plan's name, soonest expiry first.
 _LISTED_MAILBOX = ModelColumns(Mailbox, "m", only={"id", "address", "status", "expires_on"})
 _LISTED_PLAN = ModelColumns(Plan, "p", only={"name"})
+_LIST_ORDER = (("expires_on", "ASC"), ("id", "ASC"))
 
 
 @cache
 def _list_page_sql(alias, *, where, backwards):
     c = connections[alias]
-    table, column = quote(c, Mailbox._meta.db_table), partial(_LISTED_MAILBOX.column, c)
-    soonest_first = "DESC" if backwards else "ASC"
+    column = partial(_LISTED_MAILBOX.column, c)
     return (f"SELECT {_LISTED_MAILBOX.sql(c)}, {_LISTED_PLAN.sql(c)} FROM {_LISTED_MAILBOX.table(c)} "
             f"INNER JOIN {_LISTED_PLAN.table(c)} ON {_LISTED_PLAN.column(c, 'id')} = {column('plan_id')} "
-            f"WHERE {column('id')} IN (SELECT id FROM {table} WHERE {where} "
-            f"ORDER BY expires_on {soonest_first}, id {soonest_first} LIMIT %s OFFSET %s) "
+            f"WHERE {column('id')} {ids_window(c, Mailbox, where=where, order=_LIST_ORDER, backwards=backwards)} "
             f"ORDER BY {column('expires_on')}, {column('id')}")
 
 
@@ -43,15 +42,12 @@ def mailbox_list_for_holder(*, holder, q="", status=""):
         params.append(status)
     where = " AND ".join(conditions)
 
-    def count():
-        return fetch_one(connection, f"SELECT COUNT(*) FROM {quote(connection, Mailbox._meta.db_table)} WHERE {where}",
-                         params)[0]
-
     def rows(*, offset, limit, backwards):
         sql = _list_page_sql(connection.alias, where=where, backwards=backwards)
         return mailbox_rows(connection, fetch_all(connection, sql, [*params, limit, offset]))
 
-    return ListPage(count=count, rows=rows, total=None if q or status else holder_counts(holder).mailboxes)
+    return ListPage(model=Mailbox, where=where, params=params, rows=rows,
+                    total=None if q or status else holder_counts(holder).mailboxes)
 
 
 def mailbox_rows(connection, rows):
