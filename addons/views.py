@@ -55,9 +55,23 @@ def addon_order_new(request, mailbox_id):
         quote = order_quote(mailbox=mailbox, plan_addon_types=addon_types,
                             addon_type_code=addon_types[0].code, quantity=addon_types[0].min_quantity)
     return render(request, "addons/order_new.html", {
-        "mailbox": mailbox, "addon_types": addon_types, "form": form, "quote": quote, "order_key": order_key,
-        "can_order": can_order, "price_terms": quote and _price_terms(quote), "mailbox_url": _mailbox_url(mailbox),
+        "mailbox": mailbox, "fields": _order_fields(form, addon_types), "form": form, "quote": quote,
+        "order_key": order_key, "can_order": can_order, "price_terms": quote and _price_terms(quote),
+        "mailbox_url": _mailbox_url(mailbox),
     })
+
+
+def _order_fields(form, addon_types):
+    """The two fields the page writes out, as plain values: looked up on a Form, each costs the
+    template engine more than the markup it fills. After a POST, what was posted with its errors;
+    without (a GET, an empty POST) no type is marked selected, so the browser shows the first, and
+    the quantity is its minimum."""
+    fields = {"addon_type_choices": [(t.code, f"{t.name} ({t.unit})") for t in addon_types]}
+    if form is None:
+        return {**fields, "addon_type": None, "addon_type_errors": (),
+                "quantity": addon_types[0].min_quantity if addon_types else None, "quantity_errors": ()}
+    return {**fields, "addon_type": form.data.get("addon_type"), "addon_type_errors": form.errors.get("addon_type", ()),
+            "quantity": form.data.get("quantity"), "quantity_errors": form.errors.get("quantity", ())}
 
 
 def _quote_or_refusal(form, mailbox, addon_types, choice):
