@@ -53,45 +53,45 @@ def page_links(page, query=""):
                      + "".join(links) + "</ul>\n</nav>")
 
 
-@register.simple_tag
-def language_buttons():
-    """The IT / EN switch's buttons, the current language's filled: one string per language and
-    process (like the menu's links below), not a loop in every page's header."""
-    language = translation.get_language()
-    html = _language_buttons.get(language)
+# Fragments that depend only on the language and settings, rendered once per language and process:
+# the menu's links alone were a tenth of a page's template time (docs/load-ops.md).
+_fragments = {}
+
+
+def _once_per_language(name, render):
+    key = (name, translation.get_language())
+    html = _fragments.get(key)
     if html is None:
-        html = _language_buttons[language] = mark_safe("\n".join(
-            f'<button class="btn btn-sm {"btn-secondary" if code == language else "btn-outline-secondary"}" '
-            f'name="language" value="{escape(code)}">{escape(code.upper())}</button>'
-            for code, _name in settings.LANGUAGES
-        ))
+        html = _fragments[key] = mark_safe(render())
     return html
 
 
-_language_buttons = {}
+@register.simple_tag
+def language_buttons():
+    """The IT / EN switch's buttons, the current language's filled."""
+    return _once_per_language("language_buttons", _language_buttons_html)
 
 
-# The menu's links depend on the language and two settings only, yet rendering them was a tenth of a
-# page's template time (docs/load-ops.md): each process renders them once per language.
-_menu_links = {}
+def _language_buttons_html():
+    language = translation.get_language()
+    return "\n".join(
+        f'<button class="btn btn-sm {"btn-secondary" if code == language else "btn-outline-secondary"}" '
+        f'name="language" value="{escape(code)}">{escape(code.upper())}</button>'
+        for code, _name in settings.LANGUAGES
+    )
 
 
 @register.simple_tag
 def portal_menu_links():
-    language = translation.get_language()
-    html = _menu_links.get(language)
-    if html is None:
-        html = _menu_links[language] = mark_safe(render_to_string("portal_menu_links.html", {
-            "WEBMAIL_URL": settings.WEBMAIL_URL, "GESTIONEMAIL_URL": settings.GESTIONEMAIL_URL,
-        }))
-    return html
+    return _once_per_language("menu_links", lambda: render_to_string("portal_menu_links.html", {
+        "WEBMAIL_URL": settings.WEBMAIL_URL, "GESTIONEMAIL_URL": settings.GESTIONEMAIL_URL,
+    }))
 
 
 def _forget_rendered_fragments(**kwargs):
     # A changed setting (tests) or template (runserver's reload keeps the process) renders them again.
-    _menu_links.clear()
-    _language_buttons.clear()
+    _fragments.clear()
 
 
-setting_changed.connect(_forget_rendered_fragments, dispatch_uid="accounts.portal_menu_links.settings")
-file_changed.connect(_forget_rendered_fragments, dispatch_uid="accounts.portal_menu_links.files")
+setting_changed.connect(_forget_rendered_fragments, dispatch_uid="accounts.portal_fragments.settings")
+file_changed.connect(_forget_rendered_fragments, dispatch_uid="accounts.portal_fragments.files")
