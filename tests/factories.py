@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
+from accounts.models import Operation
 from accounts.services import holder_create
 from billing.models import LedgerEntry
 from billing.services import wallet_post
@@ -81,5 +82,13 @@ def make_mailboxes(holder, count, *, plan="standard"):
             certified_on=today,
             expires_on=today + timedelta(days=30 + i % 700),
         )
+        for i in range(count)
+    )
+
+
+def make_operations(holder, count, *, kind=Operation.Kind.TOPUP, **fields):
+    """Many lines of Esito Operazioni at once, for counting and pagination tests."""
+    return Operation.objects.bulk_create(
+        Operation(holder=holder, kind=kind, description=f"Operazione {i}", amount_cents=100 * i, **fields)
         for i in range(count)
     )

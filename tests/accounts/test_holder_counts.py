@@ -9,7 +9,7 @@ from accounts.models import HolderCounts, Operation
 from accounts.selectors import active_user_with_holder, holder_counts
 from accounts.services import operation_log
 from mailboxes.models import Mailbox
-from tests.factories import make_holder, make_mailbox, make_mailboxes
+from tests.factories import make_holder, make_mailbox, make_mailboxes, make_operations
 
 pytestmark = pytest.mark.django_db
 
@@ -23,11 +23,6 @@ def _actual(holder):
     return Mailbox.objects.filter(holder=holder).count(), Operation.objects.filter(holder=holder).count()
 
 
-def _log(holder, n):
-    Operation.objects.bulk_create(
-        Operation(holder=holder, kind=Operation.Kind.TOPUP, description=f"Operazione {i}") for i in range(n))
-
-
 def test_the_counts_follow_inserts_deletes_and_moves():
     first, second = make_holder(), make_holder()
     assert _counted(first) == (0, 0)
@@ -35,8 +30,8 @@ def test_the_counts_follow_inserts_deletes_and_moves():
     make_mailboxes(first, 40)
     make_mailboxes(second, 3)
     operation_log(holder_id=first.pk, kind=Operation.Kind.TOPUP, description="Ricarica")
-    _log(first, 25)
-    _log(second, 2)
+    make_operations(first, 25)
+    make_operations(second, 2)
     assert _counted(first) == _actual(first) == (41, 26)
     assert _counted(second) == _actual(second) == (3, 2)
 

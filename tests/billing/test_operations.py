@@ -7,16 +7,9 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Operation
 from accounts.services import operation_log
-from tests.factories import make_holder
+from tests.factories import make_holder, make_operations
 
 pytestmark = pytest.mark.django_db
-
-
-def _log(holder, n, kind=Operation.Kind.TOPUP, **fields):
-    Operation.objects.bulk_create(
-        Operation(holder=holder, kind=kind, description=f"Operazione {i}", amount_cents=100 * i, **fields)
-        for i in range(n)
-    )
 
 
 def test_operations_are_listed_newest_first_with_mailbox_amount_and_outcome(holder_client, holder):
@@ -60,7 +53,7 @@ def test_another_holders_operations_are_never_shown(holder_client):
 
 
 def test_the_list_is_paginated_by_25_and_keeps_the_filter(holder_client, holder):
-    _log(holder, 30, kind=Operation.Kind.ORDER)
+    make_operations(holder, 30, kind=Operation.Kind.ORDER)
     first = holder_client.get("/operations/?type=order").content.decode()
     assert first.count("<tr>") == 26  # header + 25
     assert "Pagina 1 di 2" in first
@@ -76,11 +69,11 @@ def _queries(client, url):
 
 
 def test_the_page_runs_the_same_number_of_queries_for_1_10_and_1000_operations(holder_client, holder):
-    _log(holder, 1)
+    make_operations(holder, 1)
     one = _queries(holder_client, "/operations/")
-    _log(holder, 9)
+    make_operations(holder, 9)
     ten = _queries(holder_client, "/operations/")
-    _log(holder, 990, outcome=Operation.Outcome.FAILED, mailbox_address="x@pec.example.it")
+    make_operations(holder, 990, outcome=Operation.Outcome.FAILED, mailbox_address="x@pec.example.it")
     assert _queries(holder_client, "/operations/") == _queries(holder_client, "/operations/?page=40") == ten == one
     # Filtered, the page counts its rows; unfiltered it reads the holder's count kept by triggers.
     assert _queries(holder_client, "/operations/?type=topup&page=2") == one + 1
