@@ -8,8 +8,8 @@ from accounts.models import Holder, Operation
 from accounts.money import format_euro
 from accounts.selectors import holder_counts
 from invoices.models import Invoice
-from pecportal.paging import ListPage, ids_window
-from pecportal.rowsql import ModelColumns, fetch_all
+from pecportal.paging import ListPage
+from pecportal.rowsql import ModelColumns
 
 from .models import LedgerEntry, TopUp, Wallet
 
@@ -42,27 +42,26 @@ _OPERATIONS_ORDER = (("created_at", "DESC"), ("id", "DESC"))
 
 
 @cache
-def _operations_page_sql(alias, *, where, backwards):
+def _operations_select(alias):
     c = connections[alias]
     column = partial(_OPERATION.column, c)
     return (f"SELECT {_OPERATION.sql(c)}, {_INVOICE.sql(c)} FROM {_OPERATION.table(c)} "
             f"LEFT OUTER JOIN {_INVOICE.table(c)} ON {_INVOICE.column(c, 'reference')} = {column('reference')} "
-            f"AND {_INVOICE.column(c, 'holder_id')} = {column('holder_id')} "
-            f"WHERE {column('id')} {ids_window(c, Operation, where=where, order=_OPERATIONS_ORDER, backwards=backwards)} "
-            f"ORDER BY {column('created_at')} DESC, {column('id')} DESC")
+            f"AND {_INVOICE.column(c, 'holder_id')} = {column('holder_id')}")
 
 
 def operations_for_holder(*, holder, kind=None):
     """Esito Operazioni (SPEC 3.8) for a Paginator: newest first, optionally one kind; served by the
     (holder, kind, -created_at, -id) indexes on Operation. Each row as operation_rows builds it."""
     connection = connections[router.db_for_read(Operation)]
-    where, params = ("holder_id = %s AND kind = %s", [holder.pk, kind]) if kind else ("holder_id = %s", [holder.pk])
-
-    def rows(*, offset, limit, backwards):
-        sql = _operations_page_sql(connection.alias, where=where, backwards=backwards)
-        return operation_rows(connection, fetch_all(connection, sql, [*params, limit, offset]))
-
-    return ListPage(model=Operation, where=where, params=params, rows=rows,
+    column = partial(_OPERATION.column, connection)
+    conditions, params = [f"{column('holder_id')} = %s"], [holder.pk]
+    if kind:
+        conditions.append(f"{column('kind')} = %s")
+        params.append(kind)
+    return ListPage(connection=connection, model=Operation, alias=_OPERATION.alias,
+                    select=_operations_select(connection.alias), where=" AND ".join(conditions), params=params,
+                    order=_OPERATIONS_ORDER, convert=operation_rows,
                     total=None if kind else holder_counts(holder).operations)
 
 

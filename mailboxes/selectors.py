@@ -6,7 +6,7 @@ from django.utils.formats import date_format
 
 from accounts.selectors import holder_counts
 from addons.models import Addon, AddonType
-from pecportal.paging import ListPage, ids_window
+from pecportal.paging import ListPage
 from pecportal.rowsql import ModelColumns, fetch_all, fetch_one
 
 from .models import Mailbox, Plan
@@ -18,13 +18,10 @@ _LIST_ORDER = (("expires_on", "ASC"), ("id", "ASC"))
 
 
 @cache
-def _list_page_sql(alias, *, where, backwards):
+def _list_select(alias):
     c = connections[alias]
-    column = partial(_LISTED_MAILBOX.column, c)
     return (f"SELECT {_LISTED_MAILBOX.sql(c)}, {_LISTED_PLAN.sql(c)} FROM {_LISTED_MAILBOX.table(c)} "
-            f"INNER JOIN {_LISTED_PLAN.table(c)} ON {_LISTED_PLAN.column(c, 'id')} = {column('plan_id')} "
-            f"WHERE {column('id')} {ids_window(c, Mailbox, where=where, order=_LIST_ORDER, backwards=backwards)} "
-            f"ORDER BY {column('expires_on')}, {column('id')}")
+            f"INNER JOIN {_LISTED_PLAN.table(c)} ON {_LISTED_PLAN.column(c, 'id')} = {_LISTED_MAILBOX.column(c, 'plan_id')}")
 
 
 def mailbox_list_for_holder(*, holder, q="", status=""):
@@ -32,21 +29,18 @@ def mailbox_list_for_holder(*, holder, q="", status=""):
     pages stable (the (holder, expires_on, id) index); each row as mailbox_rows builds it. ``q``: part
     of the address, any case."""
     connection = connections[router.db_for_read(Mailbox)]
-    conditions, params = ["holder_id = %s"], [holder.pk]
+    column = partial(_LISTED_MAILBOX.column, connection)
+    conditions, params = [f"{column('holder_id')} = %s"], [holder.pk]
     if q:
         # As the ORM's address__contains: LIKE with the backend's escaping of % and _.
-        conditions.append(f"address {connection.operators['contains'] % '%s'}")
+        conditions.append(f"{column('address')} {connection.operators['contains'] % '%s'}")
         params.append(f"%{connection.ops.prep_for_like_query(q.strip().lower())}%")
     if status:
-        conditions.append("status = %s")
+        conditions.append(f"{column('status')} = %s")
         params.append(status)
-    where = " AND ".join(conditions)
-
-    def rows(*, offset, limit, backwards):
-        sql = _list_page_sql(connection.alias, where=where, backwards=backwards)
-        return mailbox_rows(connection, fetch_all(connection, sql, [*params, limit, offset]))
-
-    return ListPage(model=Mailbox, where=where, params=params, rows=rows,
+    return ListPage(connection=connection, model=Mailbox, alias=_LISTED_MAILBOX.alias,
+                    select=_list_select(connection.alias), where=" AND ".join(conditions), params=params,
+                    order=_LIST_ORDER, convert=mailbox_rows,
                     total=None if q or status else holder_counts(holder).mailboxes)
 
 

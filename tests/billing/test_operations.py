@@ -77,3 +77,19 @@ def test_the_page_runs_the_same_number_of_queries_for_1_10_and_1000_operations(h
     assert _queries(holder_client, "/operations/") == _queries(holder_client, "/operations/?page=40") == ten == one
     # Filtered, the page counts its rows; unfiltered it reads the holder's count kept by triggers.
     assert _queries(holder_client, "/operations/?type=topup&page=2") == one + 1
+
+
+@pytest.mark.parametrize("direct_offset_max", [-1, 10**9], ids=["ids subquery", "direct"])
+@pytest.mark.parametrize("query", ["", "type=order&"])
+def test_every_page_lists_the_operations_in_order_whichever_the_query_shape(
+        holder_client, holder, monkeypatch, direct_offset_max, query):
+    # pecportal.paging reads a page with either of two queries, and past the middle from the far end.
+    monkeypatch.setattr("pecportal.paging.DIRECT_OFFSET_MAX", direct_offset_max)
+    make_operations(holder, 40, kind=Operation.Kind.ORDER, mailbox_address="ordini@pec.example.it")
+    make_operations(holder, 40, kind=Operation.Kind.TOPUP, mailbox_address="ricariche@pec.example.it")
+    expected = list(Operation.objects.filter(holder=holder, **({"kind": "order"} if query else {}))
+                    .order_by("-created_at", "-id").values_list("mailbox_address", "description"))
+    pages = -(-len(expected) // 25)
+    listed = [(row["mailbox_address"], row["description"]) for page in range(1, pages + 1)
+              for row in holder_client.get(f"/operations/?{query}page={page}").context["page"].object_list]
+    assert listed == expected and len(expected) == (40 if query else 80)
