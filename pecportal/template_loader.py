@@ -5,14 +5,15 @@ rendering them at each request was a quarter of a page's template time (docs/loa
 
 A translated literal is output as it stands (Django marks template literals safe), and a static
 URL is folded only when escaping leaves it unchanged, so the text folded in is what the tag would
-render in any context. Tags with a variable, filters, ``noop`` or ``as`` render as usual."""
+render in any context. Tags with a variable, filters, ``noop`` or ``as``, and anything inside
+``{% language %}``, render as usual."""
 
 from django.core.signals import setting_changed
 from django.template import Context, engines
 from django.template.base import TextNode, Variable
 from django.template.defaulttags import IfNode
 from django.template.loaders import cached
-from django.templatetags.i18n import TranslateNode
+from django.templatetags.i18n import LanguageNode, TranslateNode
 from django.templatetags.static import StaticNode
 from django.utils import translation
 
@@ -41,6 +42,8 @@ def _fold_constants(nodelist):
 
 
 def _child_nodelists(node):
+    if isinstance(node, LanguageNode):
+        return []  # {% language %} renders its content in another language than the template's
     if isinstance(node, IfNode):
         # IfNode.nodelist is a fresh list built on each access; its branches are the real ones.
         return [branch for _condition, branch in node.conditions_nodelists]

@@ -21,7 +21,8 @@ TEMPLATES = {
         '{% if show %}<p>{% translate "Logout" %}</p>{% elif other %}<p>{% translate "Home" %}</p>{% endif %}'
         '{% for n in numbers %}<li>{{ n }} {% translate "Stato" %}</li>{% empty %}{% translate "NO" %}{% endfor %}'
         '<s>{% translate "Ricarica" noop %}</s><q>{% translate "May" context "month name" %}</q>'
-        '<em>{% translate "50% & <più>" %}</em>{% endblock %}'
+        '<em>{% translate "50% & <più>" %}</em>'
+        '{% language "en" %}<b>{% translate "Ricarica" %}</b>{% endlanguage %}{% endblock %}'
     ),
     "assets.html": ("{% load static %}<link href=\"{% static 'css/portal.css' %}\">"
                     "<script src=\"{% static script %}\"></script><img src=\"{% static \"it's.png\" %}\">"
@@ -52,6 +53,7 @@ def test_each_language_gets_its_own_copy():
             rendered.setdefault(language, []).append(portal.get_template("page.html").render(Context(CONTEXT)))
     assert "<a>Ricarica</a>" in rendered["it"][0]
     assert "<a>Top-up</a>" in rendered["en"][0]
+    assert rendered["it"][0].endswith("<b>Top-up</b>")  # inside {% language "en" %}
     assert "<b>Top-up</b>" in rendered["en"][0]
     assert rendered["it"][0] == rendered["it"][1]
 
@@ -60,9 +62,9 @@ def test_only_constant_translations_are_left_as_text():
     with translation.override("en"):
         page = engine("pecportal.template_loader.Loader").get_template("page.html")
     left = page.nodelist.get_nodes_by_type(TranslateNode)
-    assert sorted((str(node.filter_expression), node.noop, node.asvar) for node in left) == [
-        ('"Ricarica"', False, "label"), ('"Ricarica"', True, None), ('"Ricarica"|upper', False, None),
-        ("word", False, None)]
+    assert sorted((str(node.filter_expression), node.noop, node.asvar or "") for node in left) == [
+        ('"Ricarica"', False, ""), ('"Ricarica"', False, "label"), ('"Ricarica"', True, ""),
+        ('"Ricarica"|upper', False, ""), ("word", False, "")]
 
 
 def test_static_urls_fold_unless_escaping_would_change_them():
