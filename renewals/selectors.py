@@ -17,6 +17,7 @@ from django.db.models import (
 
 from addons.models import Addon
 from billing.models import Wallet
+from billing.selectors import holder_balance_cents
 from mailboxes.models import Mailbox, Plan
 
 from .models import ExpiryAlert
@@ -210,10 +211,7 @@ def mailbox_renewal_block(*, mailbox, today):
     # and the holder's wallet (the menu shows the balance).
     addons = [addon for addon in mailbox.addons.all() if addon.status == Addon.Status.ACTIVE]
     quote = renewal_quote(mailbox=mailbox, addons=addons)
-    try:
-        balance = mailbox.holder.wallet.balance_cents
-    except Wallet.DoesNotExist:
-        balance = 0
+    balance = holder_balance_cents(mailbox.holder)
     return {
         "quote": quote,
         "balance_cents": balance,
