@@ -48,8 +48,7 @@ def active_user_with_holder(user_id):
         start += len(_HOLDER.fields)
         Holder.wallet.related.set_cached_value(holder, _WALLET.instance(connection, row, start))
         start += len(_WALLET.fields)
-        # No counts row yet: the holder has never had a mailbox or an operation.
-        counts = _COUNTS.instance(connection, row, start) or HolderCounts(holder_id=holder.pk, mailboxes=0, operations=0)
+        counts = _COUNTS.instance(connection, row, start) or _no_counts(holder)
         Holder.counts.related.set_cached_value(holder, counts)
     return user
 
@@ -65,8 +64,12 @@ def holder_counts(holder):
     read."""
     if Holder.counts.is_cached(holder):
         return holder.counts
-    return HolderCounts.objects.filter(holder_id=holder.pk).first() or HolderCounts(
-        holder_id=holder.pk, mailboxes=0, operations=0)
+    return HolderCounts.objects.filter(holder_id=holder.pk).first() or _no_counts(holder)
+
+
+def _no_counts(holder):
+    # No counts row yet: the holder has never had a mailbox or an operation.
+    return HolderCounts(holder_id=holder.pk, mailboxes=0, operations=0)
 
 
 @cache
