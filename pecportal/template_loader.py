@@ -23,11 +23,10 @@ class Loader(cached.Loader):
         return f"{translation.get_language()}:{super().cache_key(template_name, skip)}"
 
     def get_template(self, template_name, skip=None):
-        key = self.cache_key(template_name, skip)
-        if key in self.get_template_cache:
-            return super().get_template(template_name, skip)
+        compiled_now = self.cache_key(template_name, skip) not in self.get_template_cache
         template = super().get_template(template_name, skip)
-        _fold_constants(template.nodelist)
+        if compiled_now:
+            _fold_constants(template.nodelist)
         return template
 
 
