@@ -13,6 +13,7 @@ from accounts.decorators import holder_required
 from accounts.money import format_euro
 from mailboxes.models import Mailbox
 from mailboxes.selectors import mailbox_get_for_holder
+from pecportal.forms import field_values
 
 from .forms import AddonOrderForm
 from .selectors import addon_types_for_comparison, addon_types_for_plan
@@ -62,16 +63,14 @@ def addon_order_new(request, mailbox_id):
 
 
 def _order_fields(form, addon_types):
-    """The two fields the page writes out, as plain values: looked up on a Form, each costs the
-    template engine more than the markup it fills. After a POST, what was posted with its errors;
-    without (a GET, an empty POST) no type is marked selected, so the browser shows the first, and
-    the quantity is its minimum."""
+    """The two fields the page writes out (pecportal.forms.field_values). After a POST, what was
+    posted with its errors; without (a GET, an empty POST) no type is marked selected, so the browser
+    shows the first, and the quantity is its minimum."""
     fields = {"addon_type_choices": [(t.code, f"{t.name} ({t.unit})") for t in addon_types]}
     if form is None:
         return {**fields, "addon_type": None, "addon_type_errors": (),
                 "quantity": addon_types[0].min_quantity if addon_types else None, "quantity_errors": ()}
-    return {**fields, "addon_type": form.data.get("addon_type"), "addon_type_errors": form.errors.get("addon_type", ()),
-            "quantity": form.data.get("quantity"), "quantity_errors": form.errors.get("quantity", ())}
+    return {**fields, **field_values(form, "addon_type"), **field_values(form, "quantity")}
 
 
 def _quote_or_refusal(form, mailbox, addon_types, choice):

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import holder_required
 from accounts.money import format_euro, parse_euro
 from accounts.selectors import holder_wallet_reload
+from pecportal.forms import field_values
 from pecportal.ratelimit import topup_rate_limit
 
 from . import stripe_gateway
@@ -99,12 +100,9 @@ def operations(request):
     page = Paginator(operations_for_holder(holder=request.holder, kind=kind), OPERATIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    # The form's field as plain values: looked up on a Form, each costs the template engine more than
-    # the markup it fills.
     return render(request, "billing/operations.html", {
         "page": page, "kind": kind, "query": urlencode({"type": kind}) if kind else "",
-        "type": form.data.get("type", ""), "type_errors": form.errors.get("type", ()),
-        "type_choices": form.fields["type"].choices,
+        **field_values(form, "type", ""), "type_choices": form.fields["type"].choices,
     })
 
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from accounts.decorators import holder_required
 from accounts.sessions import bind_session_to_mailbox
+from pecportal.forms import field_values
 
 from .forms import MailboxFilterForm, MailboxPasswordForm
 from .selectors import mailbox_get_for_holder, mailbox_list_for_holder, mailbox_page_get
@@ -21,10 +22,7 @@ def mailbox_list(request):
     page = Paginator(mailboxes, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    # The form's fields as plain values: looked up on a Form, each costs the template engine more than
-    # the markup it fills (a KeyError with a message, then the attribute).
-    search = {"q": filters.data.get("q", ""), "q_errors": filters.errors.get("q", ()),
-              "status": filters.data.get("status"), "status_errors": filters.errors.get("status", ()),
+    search = {**field_values(filters, "q", ""), **field_values(filters, "status"),
               "status_choices": filters.fields["status"].choices}
     return render(request, "mailboxes/list.html", {"search": search, "page": page, "query": query.urlencode()})
 
