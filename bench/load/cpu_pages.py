@@ -14,7 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from bench.load.loadtest import PASSWORD, ROOT, bench_database  # noqa: E402
+from bench.load.loadtest import ANONYMOUS_CEILING, PASSWORD, ROOT, bench_database, holder_pages  # noqa: E402
 
 
 def child(data, requests):
@@ -27,13 +27,8 @@ def child(data, requests):
     anonymous = Client(HTTP_HOST="127.0.0.1")
     holder = Client(HTTP_HOST="127.0.0.1")
     assert holder.post("/login/", {"username": data["address"], "password": PASSWORD}).status_code == 302
-    mailbox = data["mailbox_id"]
-    pages = [("ceiling (a)", "/bench/ceiling-anonymous/", anonymous),
-             ("ceiling (b)", "/bench/ceiling-logged-in/", holder), ("dashboard", "/", holder),
-             ("mailbox list, page 1", "/mailboxes/", holder), ("mailbox list, page 200", "/mailboxes/?page=200", holder),
-             ("mailbox detail", f"/mailboxes/{mailbox}/", holder), ("operations, page 1", "/operations/", holder),
-             ("operations, page 400", "/operations/?page=400", holder),
-             ("add-on order", f"/mailboxes/{mailbox}/addons/new/", holder), ("top-up", "/credit/topup/", holder)]
+    pages = [(*ANONYMOUS_CEILING, anonymous),
+             *((name, path, holder) for name, path in holder_pages(data["mailbox_id"]))]
     print("| page | CPU ms / request | SQL queries |\n| --- | ---: | ---: |", flush=True)
     for name, path, client in pages:
         for _ in range(10):  # templates, translations and connections warm

@@ -49,6 +49,25 @@ def bench_database():
         postgres.destroy()
 
 
+ANONYMOUS_CEILING = ("ceiling (a): anonymous, 1 query", "/bench/ceiling-anonymous/")
+
+
+def holder_pages(mailbox):
+    """The logged-in pages that run.sh, cpu_pages.py and template_loader_ab.py measure, (name, path),
+    ceiling (b) first; ``mailbox`` is setup_data's mailbox id."""
+    return [
+        ("ceiling (b): session + user + 1 query", "/bench/ceiling-logged-in/"),
+        ("dashboard", "/"),
+        ("mailbox list, page 1", "/mailboxes/"),
+        ("mailbox list, page 200", "/mailboxes/?page=200"),
+        ("mailbox detail", f"/mailboxes/{mailbox}/"),
+        ("operations, page 1", "/operations/"),
+        ("operations, page 400 (deep)", "/operations/?page=400"),
+        ("add-on order", f"/mailboxes/{mailbox}/addons/new/"),
+        ("top-up", "/credit/topup/"),
+    ]
+
+
 def start_portal(database_url, workers):
     portal = Portal(database_url=database_url)
     portal.env.update(DJANGO_SETTINGS_MODULE=SETTINGS, GUNICORN_WORKERS=str(workers))
@@ -145,18 +164,7 @@ def main():
 
             portal = start_portal(database_url, chosen)
             cookie = log_in(portal, data["address"])
-            targets = [
-                ("ceiling (a): anonymous, 1 query", "/bench/ceiling-anonymous/", ""),
-                ("ceiling (b): session + user + 1 query", "/bench/ceiling-logged-in/", cookie),
-                ("dashboard", "/", cookie),
-                ("mailbox list, page 1", "/mailboxes/", cookie),
-                ("mailbox list, page 200", "/mailboxes/?page=200", cookie),
-                ("mailbox detail", f"/mailboxes/{mailbox}/", cookie),
-                ("operations, page 1", "/operations/", cookie),
-                ("operations, page 400 (deep)", "/operations/?page=400", cookie),
-                ("add-on order", f"/mailboxes/{mailbox}/addons/new/", cookie),
-                ("top-up", "/credit/topup/", cookie),
-            ]
+            targets = [(*ANONYMOUS_CEILING, ""), *((name, path, cookie) for name, path in holder_pages(mailbox))]
             results = [(name, path, measure(portal, database_url, path, cookie, seconds=args.seconds,
                                             connections=args.connections)) for name, path, cookie in targets]
             ceiling = results[1][2]["rps"]

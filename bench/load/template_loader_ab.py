@@ -13,7 +13,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from bench.load.loadtest import PASSWORD, ROOT, bench_database  # noqa: E402
+from bench.load.loadtest import PASSWORD, ROOT, bench_database, holder_pages  # noqa: E402
 
 ROUNDS = 12
 REQUESTS = 100
@@ -46,11 +46,7 @@ def child(data, loaders):
 
 def main():
     with bench_database() as (_database_url, env, data):
-        mailbox = json.loads(data)["mailbox_id"]
-        pages = [("ceiling (b)", "/bench/ceiling-logged-in/"), ("dashboard", "/"),
-                 ("mailbox list, page 1", "/mailboxes/"), ("mailbox detail", f"/mailboxes/{mailbox}/"),
-                 ("operations, page 1", "/operations/"), ("add-on order", f"/mailboxes/{mailbox}/addons/new/"),
-                 ("top-up", "/credit/topup/")]
+        pages = holder_pages(json.loads(data)["mailbox_id"])
         children = {loaders: subprocess.Popen([sys.executable, __file__, "--child", data, loaders], cwd=ROOT, env=env,
                                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
                     for loaders in ("django", "portal")}
