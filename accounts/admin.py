@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
+
 from . import validators
 from .models import Holder, Operation, User
 from .services import holder_update, holder_user_create
@@ -63,19 +65,6 @@ class HolderAdmin(admin.ModelAdmin):
         else:
             obj.user = holder_user_create(fiscal_code=obj.fiscal_code)
             obj.save()
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For records only services write (logs, ledgers, invoices): staff read them."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Operation)

@@ -2,7 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from pecportal.choices import choice_label
+from core.choices import choice_label
 
 
 class User(AbstractUser):

@@ -2,10 +2,10 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyAdmin
-from accounts.money import format_euro, parse_euro
 from audit.models import AuditEntry
 from audit.services import audit_record
+from core.admin import ReadOnlyAdmin
+from core.money import format_euro, parse_euro
 
 from .models import Addon, AddonType, Order
 

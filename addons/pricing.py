@@ -4,7 +4,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 
-from billing.vat import VAT_RATE_PERCENT, vat_cents
+from invoices.vat import VAT_RATE_PERCENT, vat_cents
 
 # "Fewer than three months left" (SPEC 3.6): an expiry on or before today + 3 calendar months.
 FREE_WINDOW_MONTHS = 3

@@ -4,7 +4,7 @@ from django.db import connections, router
 from django.db.models import Sum
 
 from billing.selectors import wallet_balance_cents
-from pecportal.rowsql import ModelColumns, fetch_all, quote
+from core.rowsql import ModelColumns, fetch_all, quote
 
 from .models import AddonType, Order
 
@@ -28,7 +28,7 @@ def _addon_types_for_plan_sql(alias):
 
 def addon_types_for_plan(*, plan_id):
     """The add-on types on sale for a plan, in catalogue order, as a list: the order page's choices.
-    Hand-written SQL (pecportal.rowsql): the ORM took ~0.25 ms of CPU to build this query, a tenth
+    Hand-written SQL (core.rowsql): the ORM took ~0.25 ms of CPU to build this query, a tenth
     of the page."""
     connection = connections[router.db_for_read(AddonType)]
     return [_ADDON_TYPE.instance(connection, row)

@@ -10,10 +10,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import holder_required
-from accounts.money import format_euro
+from core.forms import field_values
+from core.money import format_euro
 from mailboxes.models import Mailbox
 from mailboxes.selectors import mailbox_get_for_holder
-from pecportal.forms import field_values
 
 from .forms import AddonOrderForm
 from .selectors import addon_types_for_comparison, addon_types_for_plan
@@ -63,7 +63,7 @@ def addon_order_new(request, mailbox_id):
 
 
 def _order_fields(form, addon_types):
-    """The two fields the page writes out (pecportal.forms.field_values). After a POST, what was
+    """The two fields the page writes out (core.forms.field_values). After a POST, what was
     posted with its errors; without (a GET, an empty POST) no type is marked selected, so the browser
     shows the first, and the quantity is its minimum."""
     fields = {"addon_type_choices": [(t.code, f"{t.name} ({t.unit})") for t in addon_types]}

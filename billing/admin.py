@@ -8,10 +8,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyAdmin
-from accounts.money import format_euro
 from audit.models import AuditEntry
 from audit.services import audit_record
+from core.admin import ReadOnlyAdmin
+from core.money import format_euro
 
 from .forms import CreditAdjustForm
 from .models import LedgerEntry, TopUp, Wallet

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Operation
-from accounts.money import parse_euro
+from core.money import parse_euro
 
 from . import stripe_gateway
 from .services import BillingError, topup_amount_check

@@ -5,11 +5,11 @@ from django.db.models import F, Sum, Window
 from django.utils.timezone import get_current_timezone
 
 from accounts.models import Holder, Operation
-from accounts.money import format_euro
 from accounts.selectors import holder_counts
+from core.money import format_euro
+from core.paging import ListPage
+from core.rowsql import ModelColumns
 from invoices.models import Invoice
-from pecportal.paging import ListPage
-from pecportal.rowsql import ModelColumns
 
 from .models import LedgerEntry, TopUp, Wallet
 
@@ -26,6 +26,12 @@ def holder_balance_cents(holder):
         wallet = Holder.wallet.related.get_cached_value(holder)
         return wallet.balance_cents if wallet else 0
     return wallet_balance_cents(holder_id=holder.pk)
+
+
+def holder_wallet_reload(holder):
+    """After the request moved money: the holder's wallet is read again when next used (the menu)."""
+    if Holder.wallet.is_cached(holder):
+        Holder.wallet.related.delete_cached_value(holder)
 
 
 def topup_for_holder(*, holder_id, topup_id):

@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Operation
-from accounts.money import format_euro
 from accounts.services import operation_log, operation_settle
-from pecportal.bulk import bulk_update_rows
+from core.bulk import bulk_update_rows
+from core.money import format_euro
 
 from . import hooks, stripe_gateway
 from .models import LedgerEntry, TopUp, Wallet

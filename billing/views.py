@@ -8,15 +8,20 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import holder_required
-from accounts.money import format_euro, parse_euro
-from accounts.selectors import holder_wallet_reload
-from pecportal.forms import field_values
-from pecportal.ratelimit import topup_rate_limit
+from core.forms import field_values
+from core.money import format_euro, parse_euro
+from core.ratelimit import topup_rate_limit
 
 from . import stripe_gateway
 from .forms import TOPUP_PRESETS_EUROS, OperationFilterForm, TopUpForm
 from .models import TopUp
-from .selectors import operations_for_holder, topup_for_holder, wallet_balance_cents
+from .selectors import (
+    holder_balance_cents,
+    holder_wallet_reload,
+    operations_for_holder,
+    topup_for_holder,
+    wallet_balance_cents,
+)
 from .services import BillingError, topup_create, topup_sync
 from .webhooks import webhook_handle
 
@@ -117,3 +122,8 @@ def stripe_webhook(request):
         return HttpResponseBadRequest("invalid signature")
     webhook_handle(event_type=event_type, intent=intent)
     return HttpResponse("ok")
+
+
+@holder_required
+def dashboard(request):
+    return render(request, "billing/dashboard.html", {"balance_cents": holder_balance_cents(request.holder)})

@@ -8,8 +8,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyAdmin
-from accounts.money import format_euro
+from core.admin import ReadOnlyAdmin
+from core.money import format_euro
 from audit.models import AuditEntry
 from audit.services import audit_record
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from billing.vat import VAT_RATE_PERCENT
+from invoices.vat import VAT_RATE_PERCENT
 
 from . import conf
 

@@ -12,7 +12,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from accounts.money import format_euro
+from core.money import format_euro
 
 _STYLES = getSampleStyleSheet()
 _TEXT = ParagraphStyle("text", parent=_STYLES["Normal"], fontSize=9, leading=12)

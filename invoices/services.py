@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Holder
-from billing.vat import VAT_RATE_PERCENT, vat_cents
+from invoices.vat import VAT_RATE_PERCENT, vat_cents
 
 from . import conf
 from .models import Invoice, InvoiceCounter, InvoiceLine
@@ -33,7 +33,7 @@ def invoice_issue(*, holder, reference, lines, issued_on=None):
 
     Call it inside the transaction that debits the wallet: the number is taken there, so a
     rolled-back payment gives its number back and a committed one always has its invoice.
-    IVA is computed once, on the net total, half-up (billing.vat). Calling again with the same
+    IVA is computed once, on the net total, half-up (invoices.vat). Calling again with the same
     reference returns the invoice already issued. ``lines``: dicts with LINE_FIELDS; each line's
     net must be quantity × unit price (the unit price covers the line's whole period)."""
     if not connection.in_atomic_block:

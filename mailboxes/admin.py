@@ -2,9 +2,9 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyAdmin
 from audit.models import AuditEntry
 from audit.services import audit_record
+from core.admin import ReadOnlyAdmin
 
 from .models import Mailbox, Plan, ProvisioningRequest
 from .services import MailboxActionNotAllowed, mailbox_reactivate, mailbox_suspend

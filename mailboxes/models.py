@@ -3,7 +3,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Holder
-from pecportal.choices import choice_label
+from core.choices import choice_label
 
 
 class Plan(models.Model):

@@ -3,7 +3,7 @@
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
-from accounts.sessions import mailbox_session_hash
+from mailboxes.sessions import mailbox_session_hash
 
 MIN_LENGTH = 8
 MAX_LENGTH = 64

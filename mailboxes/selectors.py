@@ -1,15 +1,26 @@
 from functools import cache, partial
 
 from django.db import connections, router
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.formats import date_format
 
 from accounts.selectors import holder_counts
-from addons.models import Addon, AddonType
-from pecportal.paging import ListPage
-from pecportal.rowsql import ModelColumns, fetch_all, fetch_one
+from core.paging import ListPage
+from core.rowsql import ModelColumns
 
 from .models import Mailbox, Plan
+
+
+def login_mailbox_get(*, mailbox_id, user_id):
+    """The session's login mailbox if it still belongs to the user's holder and is not terminated,
+    else None. Only the fields the check and the header use are loaded."""
+    return (
+        Mailbox.objects.only("id", "holder_id", "address", "password_hash", "status")
+        .filter(pk=mailbox_id, holder__user_id=user_id)
+        .exclude(status=Mailbox.Status.TERMINATED)
+        .first()
+    )
+
 
 # Lista caselle PEC's page: the mailboxes with their plan's name, soonest expiry first.
 _LISTED_MAILBOX = ModelColumns(Mailbox, "m", only={"id", "address", "status", "expires_on"})
@@ -63,74 +74,9 @@ def mailbox_rows(connection, rows):
     ]
 
 
-# The mailbox pages' reads as hand-written SQL (pecportal.rowsql): built by the ORM, the mailbox with
-# its plan and the prefetch of its add-ons cost ~0.8 ms of CPU per mailbox page, the SQL ~0.1 ms.
-_MAILBOX = ModelColumns(Mailbox, "m")
-_PLAN = ModelColumns(Plan, "p")
-_ADDON = ModelColumns(Addon, "a")
-_ADDON_TYPE = ModelColumns(AddonType, "t")
-
-
-@cache
-def _mailbox_sql(alias):
-    c = connections[alias]
-    return (f"SELECT {_MAILBOX.sql(c)}, {_PLAN.sql(c)} FROM {_MAILBOX.table(c)} "
-            f"INNER JOIN {_PLAN.table(c)} ON {_PLAN.column(c, 'id')} = {_MAILBOX.column(c, 'plan_id')} "
-            f"WHERE {_MAILBOX.column(c, 'id')} = %s AND {_MAILBOX.column(c, 'holder_id')} = %s")
-
-
-@cache
-def _mailbox_with_addons_sql(alias):
-    # One row per add-on (one with NULL add-on columns when there is none), the mailbox repeated:
-    # a mailbox has a handful, and a second statement cost the page more than the repeats.
-    c = connections[alias]
-    return (f"SELECT {_MAILBOX.sql(c)}, {_PLAN.sql(c)}, {_ADDON.sql(c)}, {_ADDON_TYPE.sql(c)} FROM {_MAILBOX.table(c)} "
-            f"INNER JOIN {_PLAN.table(c)} ON {_PLAN.column(c, 'id')} = {_MAILBOX.column(c, 'plan_id')} "
-            f"LEFT OUTER JOIN {_ADDON.table(c)} ON {_ADDON.column(c, 'mailbox_id')} = {_MAILBOX.column(c, 'id')} "
-            f"LEFT OUTER JOIN {_ADDON_TYPE.table(c)} ON {_ADDON_TYPE.column(c, 'id')} = {_ADDON.column(c, 'addon_type_id')} "
-            f"WHERE {_MAILBOX.column(c, 'id')} = %s AND {_MAILBOX.column(c, 'holder_id')} = %s "
-            f"ORDER BY {_ADDON.column(c, 'activated_on')}, {_ADDON.column(c, 'id')}")
-
-
-def mailbox_page_get(*, holder, mailbox_id):
-    """mailbox_get_for_holder for the mailbox page, with all its add-ons in order of activation, their
-    types loaded, as prefetch_related leaves them (mailbox.addons.all() reads no more), in one query:
-    the page lists them and prices the renewal of the active ones."""
-    connection = connections[router.db_for_read(Mailbox)]
-    rows = fetch_all(connection, _mailbox_with_addons_sql(connection.alias), [mailbox_id, holder.pk])
-    if not rows:
-        raise Http404("No Mailbox matches the given query.")
-    mailbox = _mailbox_of(connection, rows[0], holder)
-    addon_start = len(_MAILBOX.fields) + len(_PLAN.fields)
-    addons = []
-    for row in rows:
-        addon = _ADDON.instance(connection, row, addon_start)
-        if addon is None:
-            continue  # the mailbox has none
-        Addon.addon_type.field.set_cached_value(
-            addon, _ADDON_TYPE.instance(connection, row, addon_start + len(_ADDON.fields)))
-        Addon.mailbox.field.set_cached_value(addon, mailbox)
-        addons.append(addon)
-    # What Django's prefetch_related_objects stores (there is no public way to hand it the rows): the
-    # addons section and the renewal block read them through mailbox.addons.all().
-    prefetched = mailbox.addons.get_queryset()
-    prefetched._result_cache, prefetched._prefetch_done = addons, True
-    mailbox._prefetched_objects_cache = {Mailbox.addons.rel.cache_name: prefetched}
-    return mailbox
-
-
 def mailbox_get_for_holder(*, holder, mailbox_id):
     """One of the holder's mailboxes with its plan loaded, or 404: another holder's id looks exactly
     like a missing one."""
-    connection = connections[router.db_for_read(Mailbox)]
-    row = fetch_one(connection, _mailbox_sql(connection.alias), [mailbox_id, holder.pk])
-    if row is None:
-        raise Http404("No Mailbox matches the given query.")
-    return _mailbox_of(connection, row, holder)
-
-
-def _mailbox_of(connection, row, holder):
-    mailbox = _MAILBOX.instance(connection, row)
-    Mailbox.plan.field.set_cached_value(mailbox, _PLAN.instance(connection, row, len(_MAILBOX.fields)))
+    mailbox = get_object_or_404(Mailbox.objects.select_related("plan"), pk=mailbox_id, holder_id=holder.pk)
     mailbox.holder = holder  # the caller's own instance: no join and no second copy of the holder
     return mailbox

@@ -72,7 +72,7 @@ def mailbox_change_password(*, mailbox, new_password):
     """Store the new password, hand it to the mail platform as a hash, and log the change.
 
     Sessions opened with this mailbox end on their next request, because the session proof
-    (accounts.sessions) derives from the hash written here; the caller re-binds its own."""
+    (mailboxes.sessions) derives from the hash written here; the caller re-binds its own."""
     mailbox = Mailbox.objects.select_for_update().get(pk=mailbox.pk)
     if not mailbox_can_change_password(mailbox):
         raise MailboxActionNotAllowed(_("La password di una casella in questo stato non può essere cambiata."))

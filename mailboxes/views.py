@@ -1,17 +1,38 @@
 from django.contrib import messages
+from django.contrib.auth import login, logout
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.decorators import holder_required
-from accounts.sessions import bind_session_to_mailbox
-from pecportal.forms import field_values
+from core.forms import field_values
 
-from .forms import MailboxFilterForm, MailboxPasswordForm
-from .selectors import mailbox_get_for_holder, mailbox_list_for_holder, mailbox_page_get
+from .forms import LoginForm, MailboxFilterForm, MailboxPasswordForm
+from .selectors import mailbox_get_for_holder, mailbox_list_for_holder
 from .services import MailboxActionNotAllowed, mailbox_can_change_password, mailbox_change_password
+from .sessions import bind_session_to_mailbox
 
 PAGE_SIZE = 25
+
+
+def login_view(request):
+    form = LoginForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        login(request, form.user, backend="mailboxes.backends.MailboxBackend")
+        bind_session_to_mailbox(request, form.user.login_mailbox)
+        next_url = request.POST.get("next") or request.GET.get("next")
+        if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+            next_url = "dashboard"
+        return redirect(next_url)
+    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("login")
 
 
 @holder_required
@@ -25,12 +46,6 @@ def mailbox_list(request):
     search = {**field_values(filters, "q", ""), **field_values(filters, "status"),
               "status_choices": filters.fields["status"].choices}
     return render(request, "mailboxes/list.html", {"search": search, "page": page, "query": query.urlencode()})
-
-
-@holder_required
-def mailbox_detail(request, mailbox_id):
-    mailbox = mailbox_page_get(holder=request.holder, mailbox_id=mailbox_id)
-    return render(request, "mailboxes/detail.html", {"mailbox": mailbox})
 
 
 @holder_required

@@ -39,7 +39,7 @@ INSTALLED_APPS = [
     "invoices",
     "renewals",
     "audit",
-    "pecportal",
+    "core",
 ]
 
 MIDDLEWARE = [
@@ -50,7 +50,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "accounts.middleware.LoginMailboxMiddleware",
+    "mailboxes.middleware.LoginMailboxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -63,9 +63,9 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
+        # Django's cached loader (its default, in debug too since 4.1, reset by runserver's reload).
+        "APP_DIRS": True,
         "OPTIONS": {
-            "loaders": [("pecportal.template_loader.Loader", [
-                "django.template.loaders.filesystem.Loader", "django.template.loaders.app_directories.Loader"])],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -87,7 +87,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "accounts.backends.MailboxBackend",
+    "mailboxes.backends.MailboxBackend",
     "accounts.backends.StaffBackend",
 ]
 LOGIN_URL = "login"
@@ -108,7 +108,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "it"
 LANGUAGES = [("it", "Italiano"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-FORMAT_MODULE_PATH = ["pecportal.formats"]
+FORMAT_MODULE_PATH = ["core.formats"]
 TIME_ZONE = "Europe/Rome"
 USE_I18N = True
 USE_TZ = True
@@ -128,8 +128,7 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# The database engine with its per-request read built once (accounts.session_store, docs/load-ops.md).
-SESSION_ENGINE = "accounts.session_store"
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -138,11 +137,11 @@ CSRF_COOKIE_SAMESITE = "Lax"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
+AXES_USERNAME_CALLABLE = "mailboxes.backends.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # The client address is REMOTE_ADDR unless the operator says how many proxies sit in front
-# (AXES_CLIENT_IP_CALLABLE below, pecportal.client_ip).
+# (AXES_CLIENT_IP_CALLABLE below, core.client_ip).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 CACHES = {
@@ -231,11 +230,11 @@ if not DEBUG:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Content-Security-Policy (issue 9), in every mode so development meets what production
-# enforces: nothing inline, nothing from elsewhere. pecportal.csp adds Stripe's origins on the
+# enforces: nothing inline, nothing from elsewhere. core.csp adds Stripe's origins on the
 # top-up pages only.
 INSTALLED_APPS += ["csp"]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-                  "pecportal.csp.PortalCSPMiddleware")
+                  "core.csp.PortalCSPMiddleware")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -256,26 +255,26 @@ CSP_STRIPE_PATH_PREFIXES = ["/credit/topup/"]
 # only the embedded demo (DEBUG on) may switch off; devices come from `manage.py staff_totp`.
 ADMIN_URL = env("ADMIN_URL", default="admin/")
 ADMIN_REQUIRE_OTP = env.bool("ADMIN_REQUIRE_OTP", default=False) if DEBUG else True
-INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "pecportal.admin_apps.PortalAdminConfig"
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "core.admin_apps.PortalAdminConfig"
 INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
                   "django_otp.middleware.OTPMiddleware")
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Area Clienti PEC")
 
-# Login lockout by the client address our own proxies vouch for (pecportal.client_ip).
-AXES_CLIENT_IP_CALLABLE = "pecportal.client_ip.client_ip"
+# Login lockout by the client address our own proxies vouch for (core.client_ip).
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 
 # Card testing (issue 9): PaymentIntents a holder, and a client address, may create per hour.
 TOPUP_RATE_LIMIT_PER_HOUR = env.int("TOPUP_RATE_LIMIT_PER_HOUR", default=10)
 
 # Operability (issue 9): a request id on every response and log line, JSON lines in production
 # (LOG_FORMAT=text|json), and the plain 503 page while the database is unreachable.
-MIDDLEWARE.insert(0, "pecportal.logging.RequestIdMiddleware")
-MIDDLEWARE.insert(MIDDLEWARE.index("pecportal.csp.PortalCSPMiddleware") + 1,
-                  "pecportal.logging.DatabaseUnavailableMiddleware")
-LOGGING["filters"] = {"request_id": {"()": "pecportal.logging.RequestIdFilter"}}
+MIDDLEWARE.insert(0, "core.logging.RequestIdMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("core.csp.PortalCSPMiddleware") + 1,
+                  "core.logging.DatabaseUnavailableMiddleware")
+LOGGING["filters"] = {"request_id": {"()": "core.logging.RequestIdFilter"}}
 LOGGING["formatters"] = {
-    "json": {"()": "pecportal.logging.JsonFormatter"},
+    "json": {"()": "core.logging.JsonFormatter"},
     "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
 }
 LOGGING["handlers"]["console"].update(

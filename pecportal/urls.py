@@ -3,12 +3,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import language_view
-
-from . import views
+from billing.views import dashboard
+from core.views import healthz
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", dashboard, name="dashboard"),
+    path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", language_view, name="set_language"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("accounts.urls")),

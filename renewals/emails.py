@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import ngettext
 
-from accounts.money import format_euro
+from core.money import format_euro
 
 from .pricing import renewal_quote
 

@@ -5,7 +5,7 @@ e-mails and "Rinnova ora" all show and charge this same breakdown."""
 from dataclasses import dataclass
 from datetime import date
 
-from billing.vat import gross_cents, vat_cents
+from invoices.vat import gross_cents, vat_cents
 
 
 @dataclass(frozen=True)

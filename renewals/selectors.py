@@ -19,6 +19,7 @@ from addons.models import Addon
 from billing.models import Wallet
 from billing.selectors import holder_balance_cents
 from mailboxes.models import Mailbox, Plan
+from mailboxes.selectors import mailbox_get_for_holder
 
 from .models import ExpiryAlert
 from .pricing import renewal_quote
@@ -204,13 +205,19 @@ def renewal_window_open(*, mailbox, today):
     return False
 
 
-def mailbox_renewal_block(*, mailbox, today):
-    """Everything the mailbox page's renewal block shows, with no query of its own when the mailbox
-    comes from mailboxes.selectors.mailbox_page_get and the menu has loaded the wallet."""
-    # From what the mailbox page has already read: its add-ons (prefetched in order of activation)
-    # and the holder's wallet (the menu shows the balance).
-    addons = [addon for addon in mailbox.addons.all() if addon.status == Addon.Status.ACTIVE]
-    quote = renewal_quote(mailbox=mailbox, addons=addons)
+def mailbox_page_get(*, holder, mailbox_id):
+    """The mailbox page (scheda casella, SPEC 3.2): one of the holder's mailboxes with its plan, or
+    404, and all its add-ons in order of activation with their types."""
+    mailbox = mailbox_get_for_holder(holder=holder, mailbox_id=mailbox_id)
+    addons = list(Addon.objects.filter(mailbox=mailbox).select_related("addon_type").order_by("activated_on", "id"))
+    return mailbox, addons
+
+
+def mailbox_renewal_block(*, mailbox, addons, today):
+    """Everything the mailbox page's renewal block shows, from the page's own reads (``addons``: all
+    the mailbox's add-ons) and the wallet the menu has loaded: no query of its own."""
+    active = [addon for addon in addons if addon.status == Addon.Status.ACTIVE]
+    quote = renewal_quote(mailbox=mailbox, addons=active)
     balance = holder_balance_cents(mailbox.holder)
     return {
         "quote": quote,

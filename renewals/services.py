@@ -16,17 +16,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Holder, Operation
-from accounts.money import format_euro
 from accounts.services import operation_log
 from addons.models import Addon
 from addons.services import ADDON_OFF_FIELDS, QUOTA_FIELD, addon_switch_off
 from billing.models import LedgerEntry, Wallet
 from billing.services import ledger_write_many, wallet_debit_apply, wallet_lock
+from core.bulk import bulk_update_rows
+from core.money import format_euro
 from invoices.services import invoice_issue_many
 from mailboxes.models import Mailbox
 from mailboxes.provisioning import provisioner
 from mailboxes.services import STATUS_FIELDS, mailbox_status_apply
-from pecportal.bulk import bulk_update_rows
 
 from .emails import addons_deactivated_message, expiry_alert_message
 from .models import ExpiryAlert, RenewalCharge

@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("mailboxes/<int:mailbox_id>/", views.mailbox_detail, name="mailbox_detail"),
     path("mailboxes/<int:mailbox_id>/renew/", views.mailbox_renew, name="mailbox_renew"),
     path("mailboxes/<int:mailbox_id>/auto-renew/", views.mailbox_auto_renew, name="mailbox_auto_renew"),
 ]

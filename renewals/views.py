@@ -1,14 +1,21 @@
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import holder_required
-from accounts.money import format_euro
+from core.money import format_euro
 from mailboxes.selectors import mailbox_get_for_holder
 
+from .selectors import mailbox_page_get
 from .services import RenewalRefused, mailbox_auto_renew_set, mailbox_renew_now
+
+
+@holder_required
+def mailbox_detail(request, mailbox_id):
+    mailbox, addons = mailbox_page_get(holder=request.holder, mailbox_id=mailbox_id)
+    return render(request, "renewals/mailbox_page.html", {"mailbox": mailbox, "addons": addons})
 
 
 @require_POST

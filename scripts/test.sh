@@ -14,4 +14,5 @@ for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; don
 export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pecportal}"
 export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/5}"
 export CELERY_EAGER=1 DEBUG=1
+.venv/bin/lint-imports
 exec .venv/bin/python -m pytest "$@"

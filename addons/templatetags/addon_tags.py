@@ -1,18 +1,18 @@
 from django import template
 
-from billing.vat import gross_cents
+from invoices.vat import gross_cents
 from mailboxes.models import Mailbox
 
 register = template.Library()
 
 
 @register.inclusion_tag("addons/mailbox_addons.html")
-def mailbox_addons_section(mailbox):
-    """The "Servizi Aggiuntivi associati alla casella" block of the mailbox page."""
+def mailbox_addons_section(mailbox, addons):
+    """The "Servizi Aggiuntivi associati alla casella" block of the mailbox page (``addons``: the
+    page's read of all the mailbox's add-ons)."""
     return {
         "mailbox": mailbox,
-        # The mailbox page prefetches them (mailboxes.selectors.mailbox_page_get).
-        "addons": mailbox.addons.all(),
+        "addons": addons,
         "can_order": mailbox.status == Mailbox.Status.CERTIFIED,
     }
 

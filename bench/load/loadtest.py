@@ -53,7 +53,7 @@ ANONYMOUS_CEILING = ("ceiling (a): anonymous, 1 query", "/bench/ceiling-anonymou
 
 
 def holder_pages(mailbox):
-    """The logged-in pages that run.sh, cpu_pages.py and template_loader_ab.py measure, (name, path),
+    """The logged-in pages that run.sh and cpu_pages.py measure, (name, path),
     ceiling (b) first; ``mailbox`` is setup_data's mailbox id."""
     return [
         ("ceiling (b): session + user + 1 query", "/bench/ceiling-logged-in/"),

@@ -8,8 +8,8 @@ register = template.Library()
 
 
 @register.inclusion_tag("renewals/mailbox_renewal.html")
-def mailbox_renewal_section(mailbox):
+def mailbox_renewal_section(mailbox, addons):
     """The renewal block of the mailbox page: "Rinnova ora" and the auto-renew switch (the inclusion
     tag hands the page's CSRF token to their forms)."""
-    block = mailbox_renewal_block(mailbox=mailbox, today=timezone.localdate())
+    block = mailbox_renewal_block(mailbox=mailbox, addons=addons, today=timezone.localdate())
     return {"mailbox": mailbox, "topup_path": topup_path(block["shortfall_cents"]), **block}

@@ -5,7 +5,7 @@ from tests.factories import make_holder, make_mailbox
 
 from .conftest import give_credit, quote_then_confirm
 
-SECTION = Template("{% load addon_tags %}{% mailbox_addons_section mailbox %}")
+SECTION = Template("{% load addon_tags %}{% mailbox_addons_section mailbox mailbox.addons.all %}")
 
 
 def test_a_mailbox_without_addons_says_so_and_offers_to_buy(mailbox):

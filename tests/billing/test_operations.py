@@ -83,8 +83,8 @@ def test_the_page_runs_the_same_number_of_queries_for_1_10_and_1000_operations(h
 @pytest.mark.parametrize("query", ["", "type=order&"])
 def test_every_page_lists_the_operations_in_order_whichever_the_query_shape(
         holder_client, holder, monkeypatch, direct_offset_max, query):
-    # pecportal.paging reads a page with either of two queries, and past the middle from the far end.
-    monkeypatch.setattr("pecportal.paging.DIRECT_OFFSET_MAX", direct_offset_max)
+    # core.paging reads a page with either of two queries, and past the middle from the far end.
+    monkeypatch.setattr("core.paging.DIRECT_OFFSET_MAX", direct_offset_max)
     make_operations(holder, 40, kind=Operation.Kind.ORDER, mailbox_address="ordini@pec.example.it")
     make_operations(holder, 40, kind=Operation.Kind.TOPUP, mailbox_address="ricariche@pec.example.it")
     expected = list(Operation.objects.filter(holder=holder, **({"kind": "order"} if query else {}))

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.services import holder_update
-from billing.vat import gross_cents
+from invoices.vat import gross_cents
 from invoices.models import Invoice, InvoiceLine
 from invoices.services import InvoiceError, credit_note_issue, invoice_issue
 

@@ -100,13 +100,13 @@ def test_the_list_runs_the_same_number_of_queries_for_1_10_and_1000_mailboxes(ho
 
 @pytest.fixture(params=["ids subquery", "direct"])
 def page_query(request, monkeypatch):
-    """Each page read by either of pecportal.paging's two query shapes, whatever its offset."""
-    monkeypatch.setattr("pecportal.paging.DIRECT_OFFSET_MAX", -1 if request.param == "ids subquery" else 10**9)
+    """Each page read by either of core.paging's two query shapes, whatever its offset."""
+    monkeypatch.setattr("core.paging.DIRECT_OFFSET_MAX", -1 if request.param == "ids subquery" else 10**9)
 
 
 @pytest.mark.usefixtures("page_query")
 def test_pages_past_the_middle_list_the_same_rows_as_reading_forwards(holder_client, mailbox):
-    # Read from the far end (pecportal.paging): the last pages must still follow expiry then id.
+    # Read from the far end (core.paging): the last pages must still follow expiry then id.
     make_mailboxes(mailbox.holder, 79)
     expected = list(Mailbox.objects.filter(holder=mailbox.holder).order_by("expires_on", "id")
                     .values_list("address", flat=True))

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from pecportal.logging import JsonFormatter, RequestIdFilter, request_id_var
+from core.logging import JsonFormatter, RequestIdFilter, request_id_var
 from tests.factories import PASSWORD
 from tests.security.production import ROOT, production_env
 
@@ -73,7 +73,7 @@ def test_production_writes_json_lines_with_the_request_id():
         "import os, django, logging\n"
         "os.environ['DJANGO_SETTINGS_MODULE'] = 'pecportal.settings'\n"
         "django.setup()\n"
-        "from pecportal.logging import request_id_var\n"
+        "from core.logging import request_id_var\n"
         "request_id_var.set('req-42')\n"
         "logging.getLogger('pecportal.probe').warning('credito verificato')\n"
     )

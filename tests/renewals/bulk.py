@@ -10,7 +10,7 @@ from django.db import connection
 from accounts.models import Holder, User
 from addons.models import Addon, AddonType, Order
 from billing.models import LedgerEntry, Wallet
-from billing.vat import gross_cents
+from invoices.vat import gross_cents
 from mailboxes.models import Mailbox, Plan
 
 DUE = date(2026, 3, 30)

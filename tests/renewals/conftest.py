@@ -6,7 +6,7 @@ from addons.models import Addon, AddonType, Order
 from addons.services import QUOTA_FIELD
 from billing.models import LedgerEntry, Wallet
 from billing.services import wallet_post
-from billing.vat import gross_cents
+from invoices.vat import gross_cents
 from mailboxes.models import Mailbox
 from tests.factories import make_holder, make_mailbox
 

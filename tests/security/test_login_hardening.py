@@ -5,7 +5,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client, RequestFactory
 
 from accounts.models import User
-from pecportal.client_ip import client_ip
+from core.client_ip import client_ip
 from tests.factories import PASSWORD
 
 ADMIN_LOGIN = "/admin/login/"

@@ -9,8 +9,8 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from pecportal import ratelimit
-from pecportal.ratelimit import allow, topup_rate_limit
+from core import ratelimit
+from core.ratelimit import allow, topup_rate_limit
 from tests.factories import make_holder
 
 

@@ -2,10 +2,10 @@ import re
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.money import format_euro
 from billing.forms import parse_signed_euro
 from billing.selectors import wallet_balance_cents
 from billing.services import BillingError, credit_adjust
+from core.money import format_euro
 from mailboxes.models import Mailbox
 
 

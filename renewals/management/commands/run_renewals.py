@@ -1,4 +1,4 @@
-from accounts.money import format_euro
+from core.money import format_euro
 from renewals.services import renewals_run
 
 from ._nightly import NightlyCommand

@@ -1,19 +1,10 @@
-"""Pages that compose several apps."""
+"""The health check a load balancer and the compose file poll."""
 
 import redis
 from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
-from django.shortcuts import render
-
-from accounts.decorators import holder_required
-from billing.selectors import holder_balance_cents
-
-
-@holder_required
-def dashboard(request):
-    return render(request, "dashboard.html", {"balance_cents": holder_balance_cents(request.holder)})
 
 
 def healthz(request):

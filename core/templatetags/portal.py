@@ -8,7 +8,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from accounts.money import format_euro
+from core.money import format_euro
 
 register = template.Library()
 

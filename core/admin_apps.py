@@ -4,4 +4,4 @@ from django.contrib.admin.apps import AdminConfig
 class PortalAdminConfig(AdminConfig):
     """Makes ``admin.site`` (where every app registers) the two-factor site."""
 
-    default_site = "pecportal.admin_site.PortalAdminSite"
+    default_site = "core.admin_site.PortalAdminSite"

@@ -1,4 +1,4 @@
-"""Paginator input for the portal's long lists, read with hand-written SQL (pecportal.rowsql): on a
+"""Paginator input for the portal's long lists, read with hand-written SQL (core.rowsql): on a
 list page the ORM spent more CPU building the count and page queries than the database spent
 running them (docs/load-ops.md)."""
 
