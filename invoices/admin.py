@@ -8,10 +8,10 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdmin
-from core.money import format_euro
 from audit.models import AuditEntry
 from audit.services import audit_record
+from core.admin import ReadOnlyAdmin
+from core.money import format_euro
 
 from .fatturapa import export_zip
 from .forms import CreditNoteForm

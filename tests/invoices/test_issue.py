@@ -6,9 +6,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.services import holder_update
-from invoices.vat import gross_cents
 from invoices.models import Invoice, InvoiceLine
 from invoices.services import InvoiceError, credit_note_issue, invoice_issue
+from invoices.vat import gross_cents
 
 from .conftest import addon_line, issue
 
