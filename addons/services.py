@@ -117,6 +117,12 @@ def addon_deactivate(*, addon, on_date, description):
     return addon
 
 
+def mailbox_can_order(mailbox):
+    """Only active (certificata) mailboxes buy add-ons (SPEC 3.6): the pages offer the order form by
+    this and the quote refuses by it."""
+    return mailbox.status == Mailbox.Status.CERTIFIED
+
+
 def order_quote(*, mailbox, addon_type_code, quantity, plan_addon_types=(), today=None):
     """The price the holder would pay now, or OrderRefused saying why they cannot buy it.
 
@@ -133,7 +139,7 @@ def _quote(*, mailbox, addon_type_code, quantity, today, offered=None):
     # it (or for a code outside the plan's) the database says which refusal applies.
     if mailbox is None:
         raise OrderRefused(_("Casella non trovata."))
-    if mailbox.status != Mailbox.Status.CERTIFIED:
+    if not mailbox_can_order(mailbox):
         raise OrderRefused(_("Solo le caselle attive (stato Certificato) possono acquistare Servizi Aggiuntivi."))
     addon_type = offered or AddonType.objects.filter(code=addon_type_code or "", active=True).first()
     if addon_type is None:

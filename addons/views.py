@@ -4,20 +4,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import holder_required
+from billing.links import topup_url
 from core.forms import field_values
 from core.money import format_euro
-from mailboxes.models import Mailbox
 from mailboxes.selectors import mailbox_get_for_holder
 
 from .forms import AddonOrderForm
 from .selectors import addon_types_for_comparison, addon_types_for_plan
-from .services import DuplicateOrder, OrderRefused, order_place, order_quote
+from .services import DuplicateOrder, OrderRefused, mailbox_can_order, order_place, order_quote
 
 
 def addon_compare(request):
@@ -31,7 +32,7 @@ def addon_compare(request):
 def addon_order_new(request, mailbox_id):
     mailbox = mailbox_get_for_holder(holder=request.holder, mailbox_id=mailbox_id)
     addon_types = addon_types_for_plan(plan_id=mailbox.plan_id)
-    can_order = bool(addon_types) and mailbox.status == Mailbox.Status.CERTIFIED
+    can_order = bool(addon_types) and mailbox_can_order(mailbox)
     # A form only for what was posted, to parse it and show it back with its errors: without (a GET, an
     # empty POST) the page shows the first type and its minimum quantity, and building an unbound form
     # for that cost a twentieth of the page's CPU.
@@ -111,7 +112,7 @@ def _after_placement(request, mailbox, placement):
         "Credito insufficiente: l'ordine n. %(id)s è in attesa di pagamento. Ricarica %(amount)s "
         "e verrà completato automaticamente."
     ) % {"id": placement.order.pk, "amount": format_euro(amount)})
-    return redirect(f"/credit/topup/?amount={amount // 100},{amount % 100:02d}")
+    return redirect(topup_url(placement.shortfall_cents, for_pending_order=True))
 
 
 def _price_terms(quote):
@@ -123,4 +124,4 @@ def _price_terms(quote):
 
 
 def _mailbox_url(mailbox):
-    return f"/mailboxes/{mailbox.pk}/"
+    return reverse("mailbox_detail", args=[mailbox.pk])

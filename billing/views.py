@@ -14,6 +14,7 @@ from core.ratelimit import topup_rate_limit
 
 from . import stripe_gateway
 from .forms import TOPUP_PRESETS_EUROS, OperationFilterForm, TopUpForm
+from .links import amount_text
 from .models import TopUp
 from .selectors import (
     holder_balance_cents,
@@ -28,15 +29,10 @@ from .webhooks import webhook_handle
 OPERATIONS_PER_PAGE = 25
 
 
-def _amount_text(cents):
-    # What the amount field accepts back: "6,10", never a thousands separator.
-    return f"{cents // 100},{cents % 100:02d}"
-
-
 def _initial_amount(text):
     # Colleagues link here with the shortfall (?amount=6,10); anything unreadable is dropped.
     try:
-        return _amount_text(parse_euro(text))
+        return amount_text(parse_euro(text))
     except ValueError:
         return ""
 
@@ -82,7 +78,7 @@ def topup_detail(request, topup_id):
         "card_payment": topup.confirmed_in_browser and bool(topup.client_secret) and (
             topup.status == TopUp.Status.PENDING or (topup.status == TopUp.Status.FAILED and not test_mode)
         ),
-        "retry_amount": _amount_text(topup.amount_cents),
+        "retry_amount": amount_text(topup.amount_cents),
         "STRIPE_JS_URL": stripe_gateway.js_url(),
         "STRIPE_PUBLISHABLE_KEY": settings.STRIPE_PUBLISHABLE_KEY,
     })

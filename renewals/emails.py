@@ -6,22 +6,10 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import ngettext
 
+from billing.links import topup_url
 from core.money import format_euro
 
 from .pricing import renewal_quote
-
-
-def topup_path(shortfall_cents):
-    """The top-up page (SPEC 4) pre-filled with the shortfall, raised to the top-up minimum: the
-    page refuses less (SPEC 3.4), and a link that leads to an error helps nobody."""
-    if shortfall_cents <= 0:
-        return "/credit/topup/"
-    cents = max(shortfall_cents, settings.TOPUP_MIN_CENTS)
-    return f"/credit/topup/?amount={cents // 100}.{cents % 100:02d}"
-
-
-def topup_url(shortfall_cents):
-    return settings.PORTAL_BASE_URL.rstrip("/") + topup_path(shortfall_cents)
 
 
 def _message(*, holder, template, context):
@@ -56,7 +44,7 @@ def expiry_alert_message(*, holder, mailboxes, balance_cents, on_date):
     shortfall = max(0, total - balance_cents)
     return _message(holder=holder, template="expiry_alert", context={
         "entries": entries, "total_cents": total, "balance_cents": balance_cents,
-        "shortfall_cents": shortfall, "topup_url": topup_url(shortfall),
+        "shortfall_cents": shortfall, "topup_url": topup_url(shortfall, absolute=True),
     })
 
 
@@ -64,5 +52,5 @@ def addons_deactivated_message(*, holder, mailbox, lines, balance_cents):
     """``lines``: the PriceLine of each add-on switched off for want of credit."""
     return _message(holder=holder, template="addons_deactivated", context={
         "mailbox": mailbox, "lines": lines, "balance_cents": balance_cents,
-        "topup_url": topup_url(sum(line.gross_cents for line in lines) - balance_cents),
+        "topup_url": topup_url(sum(line.gross_cents for line in lines) - balance_cents, absolute=True),
     })

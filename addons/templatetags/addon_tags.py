@@ -1,7 +1,8 @@
 from django import template
 
 from invoices.vat import gross_cents
-from mailboxes.models import Mailbox
+
+from ..services import mailbox_can_order
 
 register = template.Library()
 
@@ -13,7 +14,7 @@ def mailbox_addons_section(mailbox, addons):
     return {
         "mailbox": mailbox,
         "addons": addons,
-        "can_order": mailbox.status == Mailbox.Status.CERTIFIED,
+        "can_order": mailbox_can_order(mailbox),
     }
 
 

@@ -47,9 +47,9 @@ def test_it_mails_one_email_per_holder_listing_each_mailbox_with_costs_credit_an
     assert "Totale rinnovi: € 18,30" in body  # 6,10 + 6,10 + 6,10
     assert "Credito residuo: € 5,00" in body
     assert "Credito mancante: € 13,30" in body
-    assert "https://portale.example.it/credit/topup/?amount=13.30" in body
+    assert "https://portale.example.it/credit/topup/?amount=13,30" in body
     html = message.alternatives[0][0]
-    assert "https://portale.example.it/credit/topup/?amount=13.30" in html and "€ 18,30" in html
+    assert "https://portale.example.it/credit/topup/?amount=13,30" in html and "€ 18,30" in html
     assert stages(first) == [30]
 
 
