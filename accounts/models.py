@@ -2,8 +2,6 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.choices import choice_label
-
 
 class User(AbstractUser):
     """Staff sign in with a username and password; a holder's user has no usable password
@@ -95,5 +93,3 @@ class Operation(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()}: {self.description}"
 
-    def get_outcome_display(self):
-        return choice_label(self.Outcome, self.outcome)

@@ -3,7 +3,6 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Holder
-from core.choices import choice_label
 
 
 class Plan(models.Model):
@@ -60,8 +59,6 @@ class Mailbox(models.Model):
     def __str__(self):
         return self.address
 
-    def get_status_display(self):
-        return choice_label(self.Status, self.status)
 
     @property
     def archive_total_gb(self):
