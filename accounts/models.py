@@ -41,10 +41,11 @@ class Holder(models.Model):
 
 
 class HolderCounts(models.Model):
-    """How many mailboxes and operations a holder has, kept by database triggers on those two tables
-    (migration 0002), so the long lists print their totals without a COUNT(*) over thousands of rows
-    on every page. Django never writes it. No foreign-key constraint: a deleted holder's
-    triggers may still touch its row."""
+    """How many mailboxes and operations a holder has, kept by PostgreSQL triggers on those two
+    tables (migration 0002), so the long lists print their totals without a COUNT(*) over thousands
+    of rows on every page. Elsewhere it stays empty (accounts.selectors.holder_counts_kept). Django
+    writes it only to repair it (``recount_holders``). No foreign-key constraint: a deleted
+    holder's triggers may still touch its row."""
 
     holder = models.OneToOneField(Holder, on_delete=models.DO_NOTHING, primary_key=True, db_constraint=False,
                                   related_name="counts")

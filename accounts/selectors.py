@@ -1,5 +1,9 @@
 """The reads behind every holder request."""
 
+from dataclasses import dataclass
+
+from django.db import connections, router
+
 from .models import Holder, HolderCounts, User
 
 
@@ -16,9 +20,18 @@ def active_user_with_holder(user_id):
     )
 
 
+def holder_counts_kept():
+    """Whether the database keeps accounts.HolderCounts: PostgreSQL does, by the triggers of
+    migration 0002. SQLite, the embedded demo's database, does not: its lists are short enough to
+    count, and one dialect of trigger SQL is one to keep right."""
+    return connections[router.db_for_read(HolderCounts)].vendor == "postgresql"
+
+
 def holder_counts(holder):
-    """How many mailboxes and operations the holder has: from the request's holder at no cost, or
-    read."""
+    """How many mailboxes and operations the holder has, or None where they are not kept (the
+    caller counts the rows): from the request's holder at no cost, or read."""
+    if not holder_counts_kept():
+        return None
     if Holder.counts.is_cached(holder):
         return Holder.counts.related.get_cached_value(holder) or _no_counts(holder)
     return HolderCounts.objects.filter(holder_id=holder.pk).first() or _no_counts(holder)
@@ -27,3 +40,42 @@ def holder_counts(holder):
 def _no_counts(holder):
     # No counts row yet: the holder has never had a mailbox or an operation.
     return HolderCounts(holder_id=holder.pk, mailboxes=0, operations=0)
+
+
+@dataclass(frozen=True)
+class CountsMismatch:
+    holder_id: int
+    counted_mailboxes: int
+    counted_operations: int
+    mailboxes: int
+    operations: int
+
+
+# Every holder whose counts row (none reads as zeros) differs from COUNT(*) of its rows, the rows
+# left by deleted holders included. Each table is read once, grouped, not once per holder.
+_MISMATCHES = """
+WITH actual AS (
+  SELECT holder_id, sum(mailboxes) AS mailboxes, sum(operations) AS operations
+  FROM (SELECT holder_id, count(*) AS mailboxes, 0 AS operations FROM mailboxes_mailbox GROUP BY holder_id
+        UNION ALL
+        SELECT holder_id, 0, count(*) FROM accounts_operation GROUP BY holder_id) per_table
+  GROUP BY holder_id
+)
+SELECT coalesce(actual.holder_id, counted.holder_id),
+       coalesce(counted.mailboxes, 0), coalesce(counted.operations, 0),
+       coalesce(actual.mailboxes, 0), coalesce(actual.operations, 0)
+FROM actual FULL JOIN accounts_holdercounts counted ON counted.holder_id = actual.holder_id
+WHERE (coalesce(counted.mailboxes, 0), coalesce(counted.operations, 0))
+      <> (coalesce(actual.mailboxes, 0), coalesce(actual.operations, 0))
+ORDER BY 1
+"""
+
+
+def holder_counts_mismatches():
+    """The holders whose kept counts are wrong, by holder id; empty where counts are not kept.
+    Mailboxes are counted by table name: accounts sits below mailboxes and imports none of it."""
+    if not holder_counts_kept():
+        return []
+    with connections[router.db_for_read(HolderCounts)].cursor() as cursor:
+        cursor.execute(_MISMATCHES)
+        return [CountsMismatch(*row) for row in cursor.fetchall()]

@@ -68,7 +68,7 @@ def operations_for_holder(*, holder, kind=None):
     return ListPage(connection=connection, model=Operation, alias=_OPERATION.alias,
                     select=_operations_select(connection.alias), where=" AND ".join(conditions), params=params,
                     order=_OPERATIONS_ORDER, convert=operation_rows,
-                    total=None if kind else holder_counts(holder).operations)
+                    total=None if kind else getattr(holder_counts(holder), "operations", None))
 
 
 # The badge of each outcome on Esito Operazioni; any other is secondary.

@@ -14,11 +14,11 @@ from datetime import date
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from accounts.hashers import mail_platform_hash_to_django
-from accounts.models import Holder
+from accounts.models import Holder, HolderCounts, Operation, User
 from accounts.services import holder_create, holder_update
 from accounts.validators import clean_fiscal_code
 
@@ -80,7 +80,25 @@ def mailboxes_import(*, file, on_row=None, on_error=None):
                         result.updated += 1
                 if on_row is not None:
                     on_row(result)
+    _refresh_planner_statistics()
     return result
+
+
+# Every table an import writes: holders and their users, mailboxes, the operations that log status
+# changes and profile edits, and the counts the triggers keep.
+IMPORTED_MODELS = [User, Holder, Mailbox, Operation, HolderCounts]
+
+
+def _refresh_planner_statistics():
+    """A holder who has just imported 10,000 mailboxes opens the list at once, before autovacuum
+    gets round to the tables: with the old statistics PostgreSQL plans for the handful of rows the
+    holder had. ANALYZE reads a sample of fixed size, so its cost does not grow with the tables."""
+    connection = connections[router.db_for_write(Mailbox)]
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in IMPORTED_MODELS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
 
 
 def _database_refusal(error):

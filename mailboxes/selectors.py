@@ -52,7 +52,7 @@ def mailbox_list_for_holder(*, holder, q="", status=""):
     return ListPage(connection=connection, model=Mailbox, alias=_LISTED_MAILBOX.alias,
                     select=_list_select(connection.alias), where=" AND ".join(conditions), params=params,
                     order=_LIST_ORDER, convert=mailbox_rows,
-                    total=None if q or status else holder_counts(holder).mailboxes)
+                    total=None if q or status else getattr(holder_counts(holder), "mailboxes", None))
 
 
 def mailbox_rows(connection, rows):

@@ -1,8 +1,8 @@
 """accounts_holdercounts and the triggers that keep it: one row per holder with how many mailboxes
-and operations it has. PostgreSQL counts per statement (a batch of 500 renewals adds one upsert, not
-500); SQLite, the development database, per row. SQLite drops a table's triggers when Django rebuilds
-the table (some later AlterField/RemoveField on mailboxes_mailbox or accounts_operation): such a
-migration must create them again."""
+and operations it has, counted per statement (a batch of 500 renewals adds one upsert, not 500).
+PostgreSQL only: elsewhere (SQLite, the embedded demo) the table stays empty and the lists count
+their rows (accounts.selectors.holder_counts). Databases that ran an earlier version of this
+migration on SQLite got per-row triggers, which 0003 drops."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -46,22 +46,6 @@ CREATE TRIGGER holder_counts_moved AFTER UPDATE OF holder_id ON {table}
   EXECUTE FUNCTION accounts_holder_counts_move('{column}');
 """
 
-SQLITE_TRIGGERS = (
-    """CREATE TRIGGER {table}_holder_counts_added AFTER INSERT ON {table} BEGIN
-  INSERT OR IGNORE INTO accounts_holdercounts (holder_id) VALUES (NEW.holder_id);
-  UPDATE accounts_holdercounts SET {column} = {column} + 1 WHERE holder_id = NEW.holder_id;
-END""",
-    """CREATE TRIGGER {table}_holder_counts_removed AFTER DELETE ON {table} BEGIN
-  UPDATE accounts_holdercounts SET {column} = {column} - 1 WHERE holder_id = OLD.holder_id;
-END""",
-    """CREATE TRIGGER {table}_holder_counts_moved AFTER UPDATE OF holder_id ON {table}
-  WHEN OLD.holder_id IS NOT NEW.holder_id BEGIN
-  UPDATE accounts_holdercounts SET {column} = {column} - 1 WHERE holder_id = OLD.holder_id;
-  INSERT OR IGNORE INTO accounts_holdercounts (holder_id) VALUES (NEW.holder_id);
-  UPDATE accounts_holdercounts SET {column} = {column} + 1 WHERE holder_id = NEW.holder_id;
-END""",
-)
-
 BACKFILL = """
 INSERT INTO accounts_holdercounts (holder_id, mailboxes, operations)
 SELECT h.id, (SELECT count(*) FROM mailboxes_mailbox m WHERE m.holder_id = h.id),
@@ -71,31 +55,22 @@ FROM accounts_holder h
 
 
 def create_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL_FUNCTIONS, params=None)
-        for table, column in COUNTED.items():
-            schema_editor.execute(POSTGRESQL_TRIGGERS.format(table=table, column=column), params=None)
-    elif vendor == "sqlite":
-        for table, column in COUNTED.items():
-            for trigger in SQLITE_TRIGGERS:
-                schema_editor.execute(trigger.format(table=table, column=column), params=None)
-    else:
-        raise NotImplementedError(f"holder counts: no triggers written for {vendor}")
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(POSTGRESQL_FUNCTIONS, params=None)
+    for table, column in COUNTED.items():
+        schema_editor.execute(POSTGRESQL_TRIGGERS.format(table=table, column=column), params=None)
     schema_editor.execute(BACKFILL)
 
 
 def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for table in COUNTED:
-            for trigger in ("holder_counts_added", "holder_counts_removed", "holder_counts_moved"):
-                schema_editor.execute(f"DROP TRIGGER {trigger} ON {table}")
-        for function in ("add", "remove", "move"):
-            schema_editor.execute(f"DROP FUNCTION accounts_holder_counts_{function}()")
-    else:
-        for table in COUNTED:
-            for trigger in ("added", "removed", "moved"):
-                schema_editor.execute(f"DROP TRIGGER {table}_holder_counts_{trigger}")
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for table in COUNTED:
+        for trigger in ("holder_counts_added", "holder_counts_removed", "holder_counts_moved"):
+            schema_editor.execute(f"DROP TRIGGER {trigger} ON {table}")
+    for function in ("add", "remove", "move"):
+        schema_editor.execute(f"DROP FUNCTION accounts_holder_counts_{function}()")
 
 
 class Migration(migrations.Migration):

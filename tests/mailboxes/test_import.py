@@ -5,6 +5,7 @@ import io
 import argon2
 from django.contrib.auth.hashers import check_password
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
 
 from accounts.models import Holder, Operation
@@ -166,3 +167,20 @@ def test_it_reads_the_file_as_a_stream(db, monkeypatch):
         file=lines(), on_row=lambda result: seen_when_first_row_done.append(len(read)) if result.rows == 1 else None)
     assert result.created == 40
     assert seen_when_first_row_done == [5]
+
+
+def test_the_tables_it_wrote_are_analysed_for_the_list_that_follows(db, tmp_path):
+    tables = [model._meta.db_table for model in importing.IMPORTED_MODELS]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp()")
+        started = cursor.fetchone()[0]
+    run(tmp_path, row(), row(address="luigi.bianchi@pec.it", fiscal_code=LUIGI, first="Luigi", last="Bianchi"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT relname, last_analyze FROM pg_stat_user_tables WHERE relname = ANY(%s)", [tables])
+        last_analyze = dict(cursor.fetchall())
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'mailboxes_mailbox'::regclass")
+        estimated_mailboxes = cursor.fetchone()[0]
+    assert sorted(last_analyze) == sorted(tables)
+    assert all(analysed is not None and analysed >= started for analysed in last_analyze.values()), last_analyze
+    assert estimated_mailboxes == Mailbox.objects.count() == 2
