@@ -57,7 +57,7 @@ def operations_for_holder(*, holder, kind="", cursor=FIRST_PAGE):
          WHERE {listed}{from_cursor}
          ORDER BY o.created_at {order}, o.id {order}
          LIMIT %(limit)s""", {**params, "cursor": cursor.row_id, "limit": PAGE_SIZE + 1})
-    counts = holder_counts(holder) if not kind else None
+    counts = None if kind else holder_counts(holder)
     total = counts.operations if counts is not None else (
         fetch_all(f"SELECT COUNT(*) FROM accounts_operation o WHERE {listed}", params)[0][0])
     return KeysetPage.from_rows(_operation_rows(rows), cursor=cursor, total=total)

@@ -83,8 +83,7 @@ class KeysetPage:
         rows = rows[:size]
         if cursor.backwards:
             rows.reverse()
-            # The cursor row follows this page, unless it vanished meanwhile: the next page is then empty
-            # and sends the browser to the first one.
+            # Rows read before the cursor row: that row, at least, follows them.
             has_previous, has_next = more, bool(rows)
         else:
             has_previous, has_next = cursor.row_id is not None and bool(rows), more

@@ -43,7 +43,7 @@ def mailbox_list_for_holder(*, holder, q="", status="", cursor=FIRST_PAGE):
          WHERE {listed}{from_cursor}
          ORDER BY m.expires_on {order}, m.id {order}
          LIMIT %(limit)s""", {**params, "cursor": cursor.row_id, "limit": PAGE_SIZE + 1})
-    counts = holder_counts(holder) if len(conditions) == 1 else None
+    counts = None if q or status else holder_counts(holder)
     total = counts.mailboxes if counts is not None else (
         fetch_all(f"SELECT COUNT(*) FROM mailboxes_mailbox m WHERE {listed}", params)[0][0])
     return KeysetPage.from_rows(_mailbox_rows(rows), cursor=cursor, total=total)

@@ -125,3 +125,9 @@ def test_the_page_runs_the_same_number_of_queries_for_1_10_and_1000_operations(h
     assert _queries(holder_client, "/operations/") == _queries(holder_client, f"/operations/?after={deep.pk}") == ten == one
     # Filtered, the page counts its rows; unfiltered it reads the holder's count kept by triggers.
     assert _queries(holder_client, f"/operations/?type=topup&before={deep.pk}") == one + 1
+
+
+def test_without_kept_counts_the_page_counts_the_operations(holder_client, holder, monkeypatch):
+    make_operations(holder, 30)
+    monkeypatch.setattr("billing.selectors.holder_counts", lambda holder: None)
+    assert "30 operazioni" in holder_client.get("/operations/").content.decode()

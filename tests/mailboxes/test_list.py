@@ -150,3 +150,9 @@ def test_the_list_runs_the_same_number_of_queries_for_1_10_and_1000_mailboxes(ho
     middle = Mailbox.objects.filter(holder=mailbox.holder).order_by("expires_on", "id")[500]
     assert _queries_for(holder_client, f"/mailboxes/?after={middle.pk}") == one[0]
     assert _queries_for(holder_client, f"/mailboxes/?before={middle.pk}&q=pec") == one[1]
+
+
+def test_without_kept_counts_the_list_counts_its_rows(holder_client, mailbox, monkeypatch):
+    make_mailboxes(mailbox.holder, 30)
+    monkeypatch.setattr("mailboxes.selectors.holder_counts", lambda holder: None)
+    assert "31 caselle" in holder_client.get("/mailboxes/").content.decode()
