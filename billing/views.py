@@ -1,7 +1,6 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import holder_required
 from core.forms import field_values
 from core.money import format_euro, parse_euro
+from core.paging import cursor_from_query, first_page_redirect
 from core.ratelimit import topup_rate_limit
 
 from . import stripe_gateway
@@ -25,8 +25,6 @@ from .selectors import (
 )
 from .services import BillingError, topup_create, topup_sync
 from .webhooks import webhook_handle
-
-OPERATIONS_PER_PAGE = 25
 
 
 def _initial_amount(text):
@@ -96,11 +94,14 @@ def topup_status(request, topup_id):
 
 @holder_required
 def operations(request):
+    cursor = cursor_from_query(request.GET)
+    if cursor is None:
+        return first_page_redirect(request)
     form = OperationFilterForm(request.GET)
     kind = form.cleaned_data["type"] if form.is_valid() else ""
-    page = Paginator(operations_for_holder(holder=request.holder, kind=kind), OPERATIONS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = operations_for_holder(holder=request.holder, kind=kind, cursor=cursor)
+    if cursor.row_id is not None and not page.rows:
+        return first_page_redirect(request)
     return render(request, "billing/operations.html", {
         "page": page, "kind": kind, "query": urlencode({"type": kind}) if kind else "",
         **field_values(form, "type", ""), "type_choices": form.fields["type"].choices,

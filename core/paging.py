@@ -1,73 +1,102 @@
-"""Paginator input for the portal's long lists, read with hand-written SQL (core.rowsql): on a
-list page the ORM spent more CPU building the count and page queries than the database spent
-running them (docs/load-ops.md)."""
+"""Keyset paging for the long lists (STYLE.md, "Long lists: keyset paging"): a page is the rows
+after (or before) the last (or first) row shown, read from the list's ordering index starting at
+that row's key, so the last page of 10,000 rows costs what the first does. Each list writes its
+own query in its selector; this module holds what the lists share: where a page starts (the
+URL's ``after`` / ``before``), and the page itself."""
 
-from functools import cache
+import re
+from dataclasses import dataclass
+from typing import NamedTuple
 
-from django.db import connections
+from django.db import connection
+from django.http import HttpResponseRedirect, QueryDict
 
-from .rowsql import fetch_all, fetch_one, quote
+PAGE_SIZE = 25
 
-_REVERSED = {"ASC": "DESC", "DESC": "ASC"}
+# A row id as the lists' URLs carry it; anything longer or signed is not one of ours.
+_ROW_ID = re.compile(r"[0-9]{1,18}")
 
-# Up to this OFFSET a page is read straight from the joined rows: PostgreSQL skips so few that the
-# plain plan (~0.25 ms for a page) beats the id subquery's (~0.45 ms). Further in, walking the
-# ordering index alone for the skipped ids costs less than reading and joining every skipped row.
-DIRECT_OFFSET_MAX = 100
-
-
-class ListPage:
-    """What ``Paginator`` reads, a ``count()`` and a slice, for one list: the rows of ``model`` that
-    match ``where`` (with ``params``), in ``order`` ((column, "ASC" or "DESC") pairs), read by
-    ``select`` (its "SELECT … FROM … JOIN …", ``model``'s table under ``alias``, which ``where``
-    uses too) and turned into the page's items by ``convert(connection, rows)``.
-
-    ``count()`` counts them (Paginator asks before it slices); ``total``, when the caller already
-    knows it (accounts.HolderCounts for an unfiltered list), spares that COUNT(*): ~1 ms of
-    PostgreSQL for 10,000 rows. A slice is one query. Past the middle it is counted from the end,
-    as OFFSET is shorter from there: the last page of 10,000 skips 0 rows instead of 9,975."""
-
-    def __init__(self, *, connection, model, alias, select, where, params, order, convert, total=None):
-        self.connection, self.model, self.alias, self.select = connection, model, alias, select
-        self.where, self.params, self.order, self.convert, self.total = where, params, order, convert, total
-
-    def count(self):
-        if self.total is None:  # counted once, and known to the slice below
-            table = quote(self.connection, self.model._meta.db_table)
-            sql = f"SELECT COUNT(*) FROM {table} {self.alias} WHERE {self.where}"
-            self.total = fetch_one(self.connection, sql, self.params)[0]
-        return self.total
-
-    def __getitem__(self, window):
-        start, stop = window.start, window.stop
-        if stop <= start:
-            return []
-        offset, backwards = start, False
-        if self.total is not None and start > self.total // 2 and stop <= self.total:
-            offset, backwards = self.total - stop, True
-        direct = offset <= DIRECT_OFFSET_MAX
-        sql = _page_sql(self.connection.alias, self.model, self.alias, self.select, self.where, self.order,
-                        backwards=backwards, direct=direct)
-        rows = fetch_all(self.connection, sql, [*self.params, stop - start, offset])
-        if backwards and direct:
-            rows.reverse()  # the subquery's outer ORDER BY puts them back in order otherwise
-        return self.convert(self.connection, rows)
+POSITION_PARAMETERS = ("after", "before", "page")
 
 
-@cache
-def _page_sql(db_alias, model, alias, select, where, order, *, backwards, direct):
-    """A page's query; LIMIT and OFFSET are its last two parameters. ``direct``: ORDER BY … LIMIT on
-    the joined rows. Otherwise the page's ids come from a subquery on ``model``'s table alone, which
-    PostgreSQL answers from the ordering index without visiting the rows it skips, and the outer
-    query restores ``order``."""
-    connection = connections[db_alias]
+class Cursor(NamedTuple):
+    """Where a page starts: right after the row ``row_id`` (the last row of the page shown, for
+    "Successiva") or, ``backwards``, right before it (the first row, for "Precedente"); no row: the
+    first page. A list's query reads the row's sort key itself, among the holder's rows only, so
+    the URL carries nothing but an id, and another holder's id reads as no row at all."""
 
-    def ordering(reverse):
-        return ", ".join(f"{alias}.{quote(connection, column)} {_REVERSED[direction] if reverse else direction}"
-                         for column, direction in order)
+    row_id: int | None = None
+    backwards: bool = False
 
-    if direct:
-        return f"{select} WHERE {where} ORDER BY {ordering(backwards)} LIMIT %s OFFSET %s"
-    pk = f"{alias}.{quote(connection, model._meta.pk.column)}"
-    return (f"{select} WHERE {pk} IN (SELECT {pk} FROM {quote(connection, model._meta.db_table)} {alias} "
-            f"WHERE {where} ORDER BY {ordering(backwards)} LIMIT %s OFFSET %s) ORDER BY {ordering(False)}")
+    def reading(self, *, ascending):
+        """The comparison with the cursor row's key and the ORDER BY direction that read the
+        page's rows nearest the cursor first, for a list sorted ``ascending`` (or descending)."""
+        forwards = ascending != self.backwards
+        return (">", "ASC") if forwards else ("<", "DESC")
+
+
+FIRST_PAGE = Cursor()
+
+
+def cursor_from_query(query: QueryDict):
+    """The page a list's URL asks for, or None when the URL names a position this list cannot
+    read: a page number from before keyset paging, or a cursor that is not a row id."""
+    for name, backwards in (("after", False), ("before", True)):
+        if name in query:
+            value = query[name]
+            return Cursor(int(value), backwards) if _ROW_ID.fullmatch(value) else None
+    return None if "page" in query else FIRST_PAGE
+
+
+def filters_query(query: QueryDict):
+    """The list's filters from its URL, URL-encoded, without the page position: what the first page's
+    URL and the page links keep."""
+    filters = query.copy()
+    for name in POSITION_PARAMETERS:
+        filters.pop(name, None)
+    return filters.urlencode()
+
+
+def first_page_redirect(request):
+    """To the list's first page with the same filters: for a bookmarked page number, a cursor that
+    is not a row id, or one that reads nothing (another holder's row, or one deleted since)."""
+    filters = filters_query(request.GET)
+    return HttpResponseRedirect(f"{request.path}?{filters}" if filters else request.path)
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    """One page of a list: ``rows`` in the list's order (dicts with the row's ``id``), the ids the
+    "Precedente" / "Successiva" links start from (None: no such page), and ``total``, the number
+    of rows in the whole list when the page shows it."""
+
+    rows: list
+    previous_before: int | None
+    next_after: int | None
+    total: int | None = None
+
+    @classmethod
+    def from_rows(cls, rows, *, cursor, size=PAGE_SIZE, total=None):
+        """The page from the up to ``size`` + 1 rows a list's query read from ``cursor``, nearest it
+        first: the extra row only says that there is more beyond the page."""
+        more = len(rows) > size
+        rows = rows[:size]
+        if cursor.backwards:
+            rows.reverse()
+            # Rows read before the cursor row: that row, at least, follows them.
+            has_previous, has_next = more, bool(rows)
+        else:
+            has_previous, has_next = cursor.row_id is not None and bool(rows), more
+        return cls(
+            rows=rows,
+            previous_before=rows[0]["id"] if has_previous else None,
+            next_after=rows[-1]["id"] if has_next else None,
+            total=total,
+        )
+
+
+def fetch_all(sql, params):
+    """The rows of one of the lists' hand-written queries, as tuples."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()

@@ -1,16 +1,30 @@
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from core.paging import FIRST_PAGE, PAGE_SIZE, KeysetPage, fetch_all
+
 from .models import Invoice, InvoiceLine
 
 
-def invoices_for_holder(*, holder):
-    """The /invoices/ list: newest first, only what a row shows (served by the holder index)."""
-    return (
-        Invoice.objects.filter(holder=holder)
-        .order_by("-issued_on", "-id")
-        .only("id", "number", "kind", "issued_on", "net_cents", "vat_cents", "gross_cents")
-    )
+def invoices_for_holder(*, holder, cursor=FIRST_PAGE):
+    """A page of the /invoices/ list: newest first and then by id, read from ``cursor`` along the
+    (holder, -issued_on, -id) index; each row with what the list shows of it."""
+    beyond, order = cursor.reading(ascending=False)
+    from_cursor = "" if cursor.row_id is None else f"""
+          AND (i.issued_on, i.id) {beyond} (SELECT c.issued_on, c.id FROM invoices_invoice c
+                                             WHERE c.id = %(cursor)s AND c.holder_id = %(holder)s)"""
+    rows = fetch_all(f"""
+        SELECT i.id, i.number, i.issued_on, i.kind, i.net_cents, i.vat_cents, i.gross_cents
+          FROM invoices_invoice i
+         WHERE i.holder_id = %(holder)s{from_cursor}
+         ORDER BY i.issued_on {order}, i.id {order}
+         LIMIT %(limit)s""", {"holder": holder.pk, "cursor": cursor.row_id, "limit": PAGE_SIZE + 1})
+    kinds = {kind.value: str(kind.label) for kind in Invoice.Kind}
+    return KeysetPage.from_rows([
+        {"id": row_id, "number": number, "issued_on": issued_on, "kind": kinds.get(kind, kind),
+         "net_cents": net_cents, "vat_cents": vat_cents, "gross_cents": gross_cents}
+        for row_id, number, issued_on, kind, net_cents, vat_cents, gross_cents in rows
+    ], cursor=cursor)
 
 
 def invoice_get_for_holder(*, holder, invoice_id):

@@ -1,18 +1,21 @@
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from accounts.decorators import holder_required
+from core.paging import cursor_from_query, first_page_redirect
 
 from .pdf import invoice_pdf
 from .selectors import invoice_get_for_holder, invoices_for_holder
 
-INVOICES_PER_PAGE = 25
-
 
 @holder_required
 def invoice_list(request):
-    page = Paginator(invoices_for_holder(holder=request.holder), INVOICES_PER_PAGE).get_page(request.GET.get("page"))
+    cursor = cursor_from_query(request.GET)
+    if cursor is None:
+        return first_page_redirect(request)
+    page = invoices_for_holder(holder=request.holder, cursor=cursor)
+    if cursor.row_id is not None and not page.rows:
+        return first_page_redirect(request)
     return render(request, "invoices/list.html", {"page": page})
 
 

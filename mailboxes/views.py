@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -8,13 +7,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import holder_required
 from core.forms import field_values
+from core.paging import cursor_from_query, filters_query, first_page_redirect
 
 from .forms import LoginForm, MailboxFilterForm, MailboxPasswordForm
 from .selectors import mailbox_get_for_holder, mailbox_list_for_holder
 from .services import MailboxActionNotAllowed, mailbox_can_change_password, mailbox_change_password
 from .sessions import bind_session_to_mailbox
-
-PAGE_SIZE = 25
 
 
 def login_view(request):
@@ -37,15 +35,18 @@ def logout_view(request):
 
 @holder_required
 def mailbox_list(request):
+    cursor = cursor_from_query(request.GET)
+    if cursor is None:
+        return first_page_redirect(request)
     filters = MailboxFilterForm(request.GET or None)
     criteria = filters.cleaned_data if filters.is_valid() else {}
-    mailboxes = mailbox_list_for_holder(holder=request.holder, **criteria)
-    page = Paginator(mailboxes, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = mailbox_list_for_holder(holder=request.holder, cursor=cursor, **criteria)
+    if cursor.row_id is not None and not page.rows:
+        return first_page_redirect(request)
     search = {**field_values(filters, "q", ""), **field_values(filters, "status"),
               "status_choices": filters.fields["status"].choices}
-    return render(request, "mailboxes/list.html", {"search": search, "page": page, "query": query.urlencode()})
+    return render(request, "mailboxes/list.html",
+                  {"search": search, "page": page, "query": filters_query(request.GET)})
 
 
 @holder_required

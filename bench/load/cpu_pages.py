@@ -28,7 +28,7 @@ def child(data, requests):
     holder = Client(HTTP_HOST="127.0.0.1")
     assert holder.post("/login/", {"username": data["address"], "password": PASSWORD}).status_code == 302
     pages = [(*ANONYMOUS_CEILING, anonymous),
-             *((name, path, holder) for name, path in holder_pages(data["mailbox_id"]))]
+             *((name, path, holder) for name, path in holder_pages(data))]
     print("| page | CPU ms / request | SQL queries |\n| --- | ---: | ---: |", flush=True)
     for name, path, client in pages:
         for _ in range(10):  # templates, translations and connections warm

@@ -38,7 +38,7 @@ def run(command, env, timeout=600):
 @contextmanager
 def bench_database():
     """A private PostgreSQL, migrated and filled by setup_data.py, removed on the way out. Yields its
-    URL, the portal's environment for it and setup_data's last line (JSON: login, mailbox id)."""
+    URL, the portal's environment for it and setup_data's last line (JSON: login, mailbox id, list cursors)."""
     postgres = Postgres()
     try:
         postgres.init()
@@ -52,17 +52,19 @@ def bench_database():
 ANONYMOUS_CEILING = ("ceiling (a): anonymous, 1 query", "/bench/ceiling-anonymous/")
 
 
-def holder_pages(mailbox):
-    """The logged-in pages that run.sh and cpu_pages.py measure, (name, path),
-    ceiling (b) first; ``mailbox`` is setup_data's mailbox id."""
+def holder_pages(data):
+    """The logged-in pages that run.sh, cpu_pages.py and profile_pages.py measure, (name, path),
+    ceiling (b) first; ``data`` is setup_data's output (the mailbox id and the list cursors)."""
+    mailbox, cursors = data["mailbox_id"], data["cursors"]
     return [
         ("ceiling (b): session + user + 1 query", "/bench/ceiling-logged-in/"),
         ("dashboard", "/"),
         ("mailbox list, page 1", "/mailboxes/"),
-        ("mailbox list, page 200", "/mailboxes/?page=200"),
+        ("mailbox list, middle (after row 5,000)", f"/mailboxes/?after={cursors['mailboxes_middle']}"),
+        ("mailbox list, last page", f"/mailboxes/?after={cursors['mailboxes_last']}"),
         ("mailbox detail", f"/mailboxes/{mailbox}/"),
         ("operations, page 1", "/operations/"),
-        ("operations, page 400 (deep)", "/operations/?page=400"),
+        ("operations, deep (after row 9,975)", f"/operations/?after={cursors['operations_deep']}"),
         ("add-on order", f"/mailboxes/{mailbox}/addons/new/"),
         ("top-up", "/credit/topup/"),
     ]
@@ -145,7 +147,6 @@ def main():
         data = json.loads(data_line)
         print(f"PostgreSQL, migrations and data ready in {time.monotonic() - started:.0f} s", flush=True)
         try:
-            mailbox = data["mailbox_id"]
             say(f"### Worker count (sync), dashboard, {args.connections} connections, {args.seconds} s")
             say()
             say("| workers | req/s | p50 ms | p95 ms | p99 ms | non-200 |")
@@ -164,7 +165,7 @@ def main():
 
             portal = start_portal(database_url, chosen)
             cookie = log_in(portal, data["address"])
-            targets = [(*ANONYMOUS_CEILING, ""), *((name, path, cookie) for name, path in holder_pages(mailbox))]
+            targets = [(*ANONYMOUS_CEILING, ""), *((name, path, cookie) for name, path in holder_pages(data))]
             results = [(name, path, measure(portal, database_url, path, cookie, seconds=args.seconds,
                                             connections=args.connections)) for name, path, cookie in targets]
             ceiling = results[1][2]["rps"]

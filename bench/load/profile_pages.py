@@ -29,10 +29,12 @@ def child(out_dir, data):
     client = Client(HTTP_HOST="127.0.0.1")
     response = client.post("/login/", {"username": data["address"], "password": PASSWORD})
     assert response.status_code == 302, response.status_code
-    mailbox = data["mailbox_id"]
+    mailbox, cursors = data["mailbox_id"], data["cursors"]
     pages = {"ceiling-b": "/bench/ceiling-logged-in/", "dashboard": "/", "mailboxes-1": "/mailboxes/",
-             "mailboxes-200": "/mailboxes/?page=200", "mailbox-detail": f"/mailboxes/{mailbox}/",
-             "operations-1": "/operations/", "operations-400": "/operations/?page=400",
+             "mailboxes-middle": f"/mailboxes/?after={cursors['mailboxes_middle']}",
+             "mailboxes-last": f"/mailboxes/?after={cursors['mailboxes_last']}",
+             "mailbox-detail": f"/mailboxes/{mailbox}/", "operations-1": "/operations/",
+             "operations-deep": f"/operations/?after={cursors['operations_deep']}",
              "addon-order": f"/mailboxes/{mailbox}/addons/new/", "topup": "/credit/topup/"}
     only = os.environ.get("PROFILE_PAGES")
     for name, path in pages.items():

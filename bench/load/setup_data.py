@@ -1,7 +1,8 @@
 """The benchmark's data: one holder with 10,000 mailboxes and 10,000 operations (bulk_create).
 
-Run with DJANGO_SETTINGS_MODULE and DATABASE_URL set; prints the login address and the id of a
-mailbox for the detail and add-on pages, as JSON on the last line."""
+Run with DJANGO_SETTINGS_MODULE and DATABASE_URL set; prints the login address, the id of a
+mailbox for the detail and add-on pages and the cursors of the list pages measured (the ids their
+?after= names), as JSON on the last line."""
 
 import json
 import sys
@@ -28,6 +29,7 @@ from mailboxes.services import mailbox_create  # noqa: E402
 MAILBOXES = 10_000
 OPERATIONS = 10_000
 ADDRESS = "segreteria@pec.ordine-bench.it"
+PAGE_SIZE = 25
 
 
 @transaction.atomic
@@ -52,7 +54,19 @@ def main(password):
     )
     wallet_post(holder_id=holder.pk, amount_cents=50_000_00, kind=LedgerEntry.Kind.OPENING,
                 reference="bench:opening", description="Credito iniziale benchmark")
-    return {"address": ADDRESS, "mailbox_id": login.pk}
+    return {"address": ADDRESS, "mailbox_id": login.pk, "cursors": list_cursors(holder)}
+
+
+def list_cursors(holder):
+    """The rows whose ?after= opens the mailbox list in its middle (after its 5,000th row) and on
+    its last page, and Esito Operazioni after its 9,975th row, in each list's own order."""
+    mailboxes = Mailbox.objects.filter(holder=holder).order_by("expires_on", "id").values_list("id", flat=True)
+    operations = Operation.objects.filter(holder=holder).order_by("-created_at", "-id").values_list("id", flat=True)
+    return {
+        "mailboxes_middle": mailboxes[MAILBOXES // 2 - 1],
+        "mailboxes_last": mailboxes[MAILBOXES - PAGE_SIZE - 1],
+        "operations_deep": operations[OPERATIONS - PAGE_SIZE - 1],
+    }
 
 
 def analyze():

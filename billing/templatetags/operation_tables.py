@@ -19,7 +19,7 @@ def _invoice_cell(invoice_id):
 
 @register.simple_tag
 def operation_table_rows(rows):
-    """``rows`` as billing.selectors.operation_rows builds them."""
+    """``rows`` as billing.selectors.operations_for_holder builds them."""
     return mark_safe("".join(
         f'<tr><td class="text-nowrap">{escape(row["created_at"])}</td><td>{escape(row["mailbox_address"])}</td>'
         f'<td>{escape(row["description"])}</td><td class="text-end text-nowrap">{escape(row["amount"])}</td>'

@@ -34,23 +34,23 @@ def select_options(choices, selected):
 
 @register.simple_tag
 def page_links(page, query=""):
-    """A long list's "« Precedente · Pagina X di Y · Successiva »", keeping the list's filters
+    """A long list's "« Precedente · Successiva »" (core.paging.KeysetPage), keeping the list's filters
     (``query``, already URL-encoded): written here, it costs a tenth of the same markup as an included
-    template."""
-    if not page.has_other_pages():
+    template. A link that leads nowhere stays in place, greyed, so the other never moves."""
+    if page.previous_before is None and page.next_after is None:
         return ""
-    prefix = f"?{escape(query)}&amp;page=" if query else "?page="
-    links = []
-    if page.has_previous():
-        links.append(f'<li class="page-item"><a class="page-link" href="{prefix}{page.previous_page_number()}" '
-                     f'rel="prev">{escape(gettext("« Precedente"))}</a></li>')
-    position = gettext("Pagina %(number)s di %(total)s") % {"number": page.number, "total": page.paginator.num_pages}
-    links.append(f'<li class="page-item disabled"><span class="page-link">{escape(position)}</span></li>')
-    if page.has_next():
-        links.append(f'<li class="page-item"><a class="page-link" href="{prefix}{page.next_page_number()}" '
-                     f'rel="next">{escape(gettext("Successiva »"))}</a></li>')
+    prefix = f"?{escape(query)}&amp;" if query else "?"
+
+    def link(label, parameter, row_id, rel):
+        if row_id is None:
+            return f'<li class="page-item disabled"><span class="page-link">{escape(label)}</span></li>'
+        return (f'<li class="page-item"><a class="page-link" href="{prefix}{parameter}={int(row_id)}" '
+                f'rel="{rel}">{escape(label)}</a></li>')
+
     return mark_safe(f'<nav aria-label="{escape(gettext("Pagine"))}">\n  <ul class="pagination">'
-                     + "".join(links) + "</ul>\n</nav>")
+                     + link(gettext("« Precedente"), "before", page.previous_before, "prev")
+                     + link(gettext("Successiva »"), "after", page.next_after, "next")
+                     + "</ul>\n</nav>")
 
 
 # Fragments that depend only on the language and settings, rendered once per language and process:

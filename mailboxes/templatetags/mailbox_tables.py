@@ -14,12 +14,12 @@ register = template.Library()
 
 @register.simple_tag
 def mailbox_table_rows(rows):
-    """``rows`` as mailboxes.selectors.mailbox_rows builds them."""
+    """``rows`` as mailboxes.selectors.mailbox_list_for_holder builds them."""
     list_url = escape(reverse("mailbox_list"))
     label = escape(gettext("Dettaglio"))
     return mark_safe("".join(
         f'<tr><td>{escape(row["address"])}</td><td>{escape(row["plan"])}</td><td>{escape(row["status"])}</td>'
         f'<td>{escape(row["expires_on"])}</td><td class="text-end"><a class="btn btn-sm btn-outline-secondary" '
-        f'href="{list_url}{int(row["pk"])}/">{label}</a></td></tr>\n'
+        f'href="{list_url}{int(row["id"])}/">{label}</a></td></tr>\n'
         for row in rows
     ))

@@ -72,4 +72,4 @@ def test_the_request_holder_carries_its_counts_and_wallet_without_another_query(
 def test_the_list_pages_show_the_counted_totals(holder_client, mailbox):
     make_mailboxes(mailbox.holder, 60)
     page = holder_client.get("/mailboxes/").content.decode()
-    assert "61 caselle" in page and "Pagina 1 di 3" in page
+    assert "61 caselle" in page and 'rel="next"' in page

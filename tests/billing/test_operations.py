@@ -3,11 +3,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Operation
 from accounts.services import operation_log
 from tests.factories import make_holder, make_operations
+from tests.paging import column, page_link, walk_both_ways
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +43,7 @@ def test_the_list_can_be_filtered_by_type(holder_client, holder):
 
 def test_an_unknown_type_shows_everything_instead_of_failing(holder_client, holder):
     operation_log(holder_id=holder.pk, kind=Operation.Kind.TOPUP, description="Ricarica con carta")
-    response = holder_client.get("/operations/?type=nonsense&page=zzz")
+    response = holder_client.get("/operations/?type=nonsense")
     assert response.status_code == 200
     assert "Ricarica con carta" in response.content.decode()
 
@@ -54,12 +57,56 @@ def test_another_holders_operations_are_never_shown(holder_client):
 
 def test_the_list_is_paginated_by_25_and_keeps_the_filter(holder_client, holder):
     make_operations(holder, 30, kind=Operation.Kind.ORDER)
+    make_operations(holder, 3, kind=Operation.Kind.TOPUP)
     first = holder_client.get("/operations/?type=order").content.decode()
-    assert first.count("<tr>") == 26  # header + 25
-    assert "Pagina 1 di 2" in first
-    assert "?type=order&amp;page=2" in first
-    second = holder_client.get("/operations/?type=order&page=2").content.decode()
-    assert second.count("<tr>") == 6
+    assert len(column(first, 2)) == 25 and "30 operazioni" in first
+    assert page_link(first, "next").startswith("?type=order&after=")
+    second = holder_client.get("/operations/" + page_link(first, "next")).content.decode()
+    assert len(column(second, 2)) == 5 and "30 operazioni" in second
+    assert page_link(second, "next") is None and page_link(second, "prev").startswith("?type=order&before=")
+
+
+def _ordered(holder, **filters):
+    return list(Operation.objects.filter(holder=holder, **filters).order_by("-created_at", "-id")
+                .values_list("description", flat=True))
+
+
+@pytest.mark.parametrize("query", ["", "?type=order"], ids=["all", "filtered"])
+def test_every_operation_is_listed_once_newest_first_forwards_and_back(holder_client, holder, query):
+    orders = make_operations(holder, 40, kind=Operation.Kind.ORDER)
+    make_operations(holder, 40, kind=Operation.Kind.TOPUP)
+    # Operations logged in the same instant: only the id tells where a page ends among them.
+    Operation.objects.filter(pk__in=[o.pk for o in orders[5:35]]).update(created_at=orders[5].created_at)
+    Operation.objects.filter(holder=holder).update(description=Concat(Value("Operazione n. "), Cast("id", CharField())))
+    expected = _ordered(holder, **({"kind": "order"} if query else {}))
+    forwards, backwards = walk_both_ways(holder_client, f"/operations/{query}", cell=2)
+    assert [description for page in forwards for description in page] == expected
+    assert len(expected) == (40 if query else 80) and len(forwards[0]) == 25
+    assert backwards == forwards
+
+
+def test_a_bookmarked_page_number_leads_to_the_first_page_with_the_same_filter(holder_client, holder):
+    make_operations(holder, 30, kind=Operation.Kind.ORDER)
+    response = holder_client.get("/operations/?type=order&page=2")
+    assert response.status_code == 302 and response["Location"] == "/operations/?type=order"
+    response = holder_client.get("/operations/?type=nonsense&page=zzz", follow=True)
+    assert response.status_code == 200 and len(column(response.content.decode(), 2)) == 25
+
+
+def test_another_holders_operation_as_cursor_shows_nothing_of_theirs(holder_client, holder):
+    make_operations(holder, 30)
+    theirs = make_operations(make_holder(), 30, mailbox_address="altro@pec.example.it")
+    for parameter in ("after", "before"):
+        response = holder_client.get(f"/operations/?{parameter}={theirs[10].pk}", follow=True)
+        assert response.redirect_chain == [("/operations/", 302)]
+        page = response.content.decode()
+        assert "altro@pec.example.it" not in page and column(page, 2) == _ordered(holder)[:25]
+
+
+@pytest.mark.parametrize("cursor", ["after=abc", "before=-1", "after=99999999999999999999", "before=987654321"])
+def test_a_cursor_that_is_not_an_operation_of_the_list_leads_to_the_first_page(holder_client, holder, cursor):
+    response = holder_client.get(f"/operations/?type=order&{cursor}")
+    assert response.status_code == 302 and response["Location"] == "/operations/?type=order"
 
 
 def _queries(client, url):
@@ -74,22 +121,13 @@ def test_the_page_runs_the_same_number_of_queries_for_1_10_and_1000_operations(h
     make_operations(holder, 9)
     ten = _queries(holder_client, "/operations/")
     make_operations(holder, 990, outcome=Operation.Outcome.FAILED, mailbox_address="x@pec.example.it")
-    assert _queries(holder_client, "/operations/") == _queries(holder_client, "/operations/?page=40") == ten == one
+    deep = Operation.objects.filter(holder=holder).order_by("-created_at", "-id")[900]
+    assert _queries(holder_client, "/operations/") == _queries(holder_client, f"/operations/?after={deep.pk}") == ten == one
     # Filtered, the page counts its rows; unfiltered it reads the holder's count kept by triggers.
-    assert _queries(holder_client, "/operations/?type=topup&page=2") == one + 1
+    assert _queries(holder_client, f"/operations/?type=topup&before={deep.pk}") == one + 1
 
 
-@pytest.mark.parametrize("direct_offset_max", [-1, 10**9], ids=["ids subquery", "direct"])
-@pytest.mark.parametrize("query", ["", "type=order&"])
-def test_every_page_lists_the_operations_in_order_whichever_the_query_shape(
-        holder_client, holder, monkeypatch, direct_offset_max, query):
-    # core.paging reads a page with either of two queries, and past the middle from the far end.
-    monkeypatch.setattr("core.paging.DIRECT_OFFSET_MAX", direct_offset_max)
-    make_operations(holder, 40, kind=Operation.Kind.ORDER, mailbox_address="ordini@pec.example.it")
-    make_operations(holder, 40, kind=Operation.Kind.TOPUP, mailbox_address="ricariche@pec.example.it")
-    expected = list(Operation.objects.filter(holder=holder, **({"kind": "order"} if query else {}))
-                    .order_by("-created_at", "-id").values_list("mailbox_address", "description"))
-    pages = -(-len(expected) // 25)
-    listed = [(row["mailbox_address"], row["description"]) for page in range(1, pages + 1)
-              for row in holder_client.get(f"/operations/?{query}page={page}").context["page"].object_list]
-    assert listed == expected and len(expected) == (40 if query else 80)
+def test_without_kept_counts_the_page_counts_the_operations(holder_client, holder, monkeypatch):
+    make_operations(holder, 30)
+    monkeypatch.setattr("billing.selectors.holder_counts", lambda holder: None)
+    assert "30 operazioni" in holder_client.get("/operations/").content.decode()

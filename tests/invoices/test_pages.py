@@ -9,6 +9,7 @@ from accounts.models import User
 from invoices.models import Invoice
 from invoices.services import credit_note_issue, invoice_issue_many
 from tests.factories import make_holder
+from tests.paging import walk_both_ways
 
 from .conftest import BILLING_ADDRESS, addon_line, issue
 from .pdf_text import pdf_text
@@ -85,13 +86,21 @@ def test_anonymous_visitors_are_sent_to_login(client, holder):
         assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
-def test_the_list_is_paginated(holder_client, holder):
+def test_the_list_pages_by_25_newest_first_forwards_and_back(holder_client, holder):
     for n in range(27):
-        issue(holder, f"order:{n}")
-    first = holder_client.get("/invoices/").content.decode()
-    second = holder_client.get("/invoices/?page=2").content.decode()
-    assert first.count("Scarica PDF") == 25 and second.count("Scarica PDF") == 2
-    assert "Pagina 1 di 2" in first
+        issue(holder, f"order:{n}", issued_on=date(2026, 11, 1 + n % 3))
+    expected = list(Invoice.objects.filter(holder=holder).order_by("-issued_on", "-id").values_list("number", flat=True))
+    forwards, backwards = walk_both_ways(holder_client, "/invoices/", cell=0)
+    assert [len(page) for page in forwards] == [25, 2]
+    assert [number for page in forwards for number in page] == expected
+    assert backwards == forwards
+
+
+def test_a_bookmarked_page_number_or_a_stray_cursor_leads_to_the_first_page(holder_client, holder):
+    other = issue(make_holder(), "order:other")
+    for query in ("page=2", f"after={other.pk}", f"before={other.pk}", "after=x"):
+        response = holder_client.get(f"/invoices/?{query}")
+        assert response.status_code == 302 and response["Location"] == "/invoices/"
 
 
 def _queries(client, url):
@@ -114,7 +123,8 @@ def test_the_list_runs_the_same_queries_for_1_10_and_1000_invoices(holder_client
     _issue_many(holder, 9)
     ten = _queries(holder_client, "/invoices/")
     _issue_many(holder, 990)
-    assert _queries(holder_client, "/invoices/") == _queries(holder_client, "/invoices/?page=40") == ten == one
+    deep = Invoice.objects.filter(holder=holder).order_by("-issued_on", "-id")[900]
+    assert _queries(holder_client, "/invoices/") == _queries(holder_client, f"/invoices/?after={deep.pk}") == ten == one
 
 
 def test_the_pdf_runs_the_same_queries_for_one_line_or_many(holder_client, holder):
