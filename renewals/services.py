@@ -17,16 +17,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Holder, Operation
 from accounts.services import operation_log
-from addons.models import Addon
-from addons.services import ADDON_OFF_FIELDS, QUOTA_FIELD, addon_switch_off
+from addons.services import addon_deactivate_apply, addon_write_many
 from billing.models import LedgerEntry, Wallet
 from billing.services import ledger_write_many, wallet_debit_apply, wallet_lock
-from core.bulk import bulk_update_rows
 from core.money import format_euro
 from invoices.services import invoice_issue_many
 from mailboxes.models import Mailbox
 from mailboxes.provisioning import provisioner
-from mailboxes.services import STATUS_FIELDS, mailbox_status_apply
+from mailboxes.services import mailbox_status_apply, mailbox_write_many
 
 from .emails import addons_deactivated_message, expiry_alert_message
 from .models import ExpiryAlert, RenewalCharge
@@ -103,12 +101,8 @@ class RenewalWrites:
         self.invoices = []
         self.provisioning = []
         self.mails = []
-        self.dirty = {Mailbox: ({}, set()), Addon: ({}, set())}
-
-    def changed(self, instance, fields):
-        instances, all_fields = self.dirty[type(instance)]
-        instances[instance.pk] = instance
-        all_fields.update(fields)
+        self.mailboxes = {}
+        self.addons = {}
 
     def debit(self, *, wallet, gross_cents, reference, description):
         self.wallets[wallet.pk] = wallet
@@ -120,13 +114,13 @@ class RenewalWrites:
     def status(self, *, mailbox, status, description):
         operation = mailbox_status_apply(mailbox=mailbox, status=status, on_date=self.on_date, description=description)
         if operation is not None:
-            self.changed(mailbox, STATUS_FIELDS)
+            self.mailboxes[mailbox.pk] = mailbox
             self.operations.append(operation)
 
     def addon_off(self, *, addon, description):
-        operation, payload = addon_switch_off(addon=addon, on_date=self.on_date, description=description)
-        self.changed(addon, ADDON_OFF_FIELDS)
-        self.changed(addon.mailbox, [QUOTA_FIELD[addon.addon_type.effect]])
+        operation, payload = addon_deactivate_apply(addon=addon, on_date=self.on_date, description=description)
+        self.addons[addon.pk] = addon
+        self.mailboxes[addon.mailbox.pk] = addon.mailbox
         self.provisioning.append((addon.mailbox, "quota", payload))
         self.operations.append(operation)
 
@@ -134,9 +128,8 @@ class RenewalWrites:
         ledger_write_many(wallets=list(self.wallets.values()), entries=self.entries)
         RenewalCharge.objects.bulk_create(self.charges)
         Operation.objects.bulk_create(self.operations)
-        for model, (instances, changed_fields) in self.dirty.items():
-            if instances:
-                bulk_update_rows(model, instances.values(), sorted(changed_fields))
+        mailbox_write_many(mailboxes=list(self.mailboxes.values()))
+        addon_write_many(addons=list(self.addons.values()))
         if self.provisioning:
             provisioner().request_many(self.provisioning)
         # Last: the yearly counter stays locked from here to the commit only.
@@ -349,7 +342,7 @@ def _period_renew(*, mailbox, addons, wallet, manual, writes, outcome):
     outcome.renewed += 1
     outcome.debited_cents += plan.gross_cents
     mailbox.expires_on = end
-    writes.changed(mailbox, ["expires_on"])
+    writes.mailboxes[mailbox.pk] = mailbox
     if mailbox.status != Mailbox.Status.CERTIFIED:
         writes.status(mailbox=mailbox, status=Mailbox.Status.CERTIFIED, description="Casella di nuovo attiva dopo il rinnovo")
     writes.provisioning.append((mailbox, "renew", {"expires_on": end.isoformat()}))
@@ -363,7 +356,7 @@ def _period_renew(*, mailbox, addons, wallet, manual, writes, outcome):
         _charge(mailbox=mailbox, addon=addon, line=line, start=start, end=end, manual=manual, wallet=wallet,
                 writes=writes, description=f"Rinnovo {line.label} ({mailbox.address}) fino al {end:%d/%m/%Y}")
         addon.expires_on = end
-        writes.changed(addon, ["expires_on"])
+        writes.addons[addon.pk] = addon
         kept.append(addon)
         outcome.addons_renewed += 1
         outcome.debited_cents += line.gross_cents
@@ -583,7 +576,7 @@ def _alerts_record(rows):
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {ExpiryAlert._meta.db_table} (holder_id, mailbox_id, expires_on, stage, sent_at) "
+            "INSERT INTO renewals_expiryalert (holder_id, mailbox_id, expires_on, stage, sent_at) "
             "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::date[], %s::smallint[], %s::timestamptz[])",
             [list(column) for column in zip(*rows, strict=True)],
         )
