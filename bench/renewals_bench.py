@@ -132,7 +132,7 @@ def explain():
     from mailboxes.models import Mailbox
     from renewals.selectors import alert_pending, alert_pending_rows, renewal_due_q
 
-    print("\nEXPLAIN renewal batch claim (renewals.services._renewal_batch, without its FOR UPDATE SKIP LOCKED):")
+    print("\nEXPLAIN renewal batch claim (renewals.night._batch_renew, without its FOR UPDATE SKIP LOCKED):")
     print(Mailbox.objects.select_related("plan", "holder").filter(renewal_due_q(NIGHT), pk__gt=0).order_by("pk")[:500]
           .explain())
     print("\nEXPLAIN alert scan (renewals.selectors.alert_pending_stream):")

@@ -1,13 +1,17 @@
 """Beat runs these at night (schedules in migration 0002). They take a date as an ISO string, or
-nothing for today in Europe/Rome; their bodies are idempotent, so acks_late redelivery is safe."""
+nothing for today in Europe/Rome; their bodies are idempotent, so acks_late redelivery is safe.
+
+Each job is cut into NIGHTLY_WORKERS part tasks, so every Celery worker process takes a share: the
+same parts the commands run in their own processes (renewals.workers)."""
 
 from datetime import date
 
 from celery import group, shared_task
 from django.utils import timezone
 
+from .alerts import expiry_alerts_part
+from .night import renewals_part
 from .selectors import alert_holder_ranges, nightly_workers
-from .services import expiry_alerts_send, renewals_run
 
 
 def _day(on_date):
@@ -26,7 +30,7 @@ def run_renewals_task(on_date=None):
 
 @shared_task(acks_late=True)
 def run_renewals_part_task(on_date):
-    return vars(renewals_run(on_date=date.fromisoformat(on_date)))
+    return vars(renewals_part(on_date=date.fromisoformat(on_date)))
 
 
 @shared_task(acks_late=True)
@@ -43,5 +47,5 @@ def send_expiry_alerts_task(on_date=None):
 @shared_task(acks_late=True)
 def send_expiry_alerts_part_task(on_date, after_holder_id, last_holder_id):
     """The alerts of the holders with after_holder_id < id <= last_holder_id (None: open)."""
-    summary = expiry_alerts_send(on_date=date.fromisoformat(on_date), holders=(after_holder_id, last_holder_id))
+    summary = expiry_alerts_part(on_date=date.fromisoformat(on_date), holders=(after_holder_id, last_holder_id))
     return vars(summary)

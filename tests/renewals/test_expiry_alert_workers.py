@@ -12,9 +12,9 @@ from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 
+from renewals.alerts import expiry_alerts_run
 from renewals.models import ExpiryAlert
 from renewals.selectors import alert_holder_ranges
-from renewals.services import expiry_alerts_run
 from renewals.tasks import send_expiry_alerts_part_task, send_expiry_alerts_task
 from tests.factories import make_holder, make_mailbox
 
@@ -92,9 +92,12 @@ def test_a_part_task_mails_only_the_holders_of_its_range(db):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_command_with_two_processes_mails_each_holder_once_and_reports_the_total(settings, tmp_path):
+def test_the_command_with_two_processes_mails_each_holder_once_and_reports_the_total(settings, tmp_path, monkeypatch):
+    # The first range is mailed here, with this process's settings; the second by a fresh process,
+    # which reads its settings from the environment.
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path)
+    monkeypatch.setenv("EMAIL_URL", f"filemail:///{tmp_path}")
     holders = holders_with_two_stages(40)
     drawn = []
 
