@@ -1,18 +1,19 @@
 """The expiry-alert scan (SPEC 3.7): one e-mail per holder listing every mailbox at a new stage,
 each stage recorded so it is mailed once; and staff's resend from the admin.
 
-``expiry_alerts_run`` is the job: it cuts the holders into ranges (alert_holder_ranges) and runs
-``expiry_alerts_part`` on each, in as many processes (renewals.workers), or Celery runs one range
-per task (renewals.tasks). Rendering the e-mails is most of a run's time, and one process uses one
-core. Holders are locked in id order, batch by batch, while their alerts are re-checked, mailed and
-recorded, so two runs at once mail each stage once: the second finds the first's alerts once it
-gets the locks."""
+``expiry_alerts_run`` is the job: it runs ``expiry_alerts_part`` in as many processes as asked
+(renewals.workers), or Celery runs one part per task (renewals.tasks). Rendering the e-mails is most
+of a run's time, and one process uses one core. The parts are identical and share the holders as the
+renewal night's parts share mailboxes: each claims batches of holders with SELECT … FOR UPDATE SKIP
+LOCKED and, holding them, re-checks their alerts, mails and records them. A holder another part
+holds is that part's to mail; one it has just mailed shows nothing pending any more, so however many
+parts or runs at once, each stage is mailed once."""
 
 import logging
 from itertools import groupby
 
 from django.core.mail import get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Holder
@@ -20,7 +21,6 @@ from accounts.models import Holder
 from .emails import expiry_alert_message
 from .models import ExpiryAlert
 from .selectors import (
-    alert_holder_ranges,
     alert_mailboxes_for_resend,
     alert_pending,
     alert_pending_for_holders,
@@ -28,7 +28,7 @@ from .selectors import (
     wallet_balances,
 )
 from .summaries import AlertSummary
-from .workers import run_parts
+from .workers import processes_for, run_parts
 
 logger = logging.getLogger(__name__)
 
@@ -37,38 +37,37 @@ ALERT_BATCH_SIZE = 200
 
 
 def expiry_alerts_run(*, on_date, workers=1, dry_run=False, batch_size=ALERT_BATCH_SIZE, progress=None):
-    """The alerts of ``on_date``, sent by ``workers`` processes, each given its own range of
-    holders; returns the AlertSummary. Inside a transaction (a test, a caller's atomic block) it
-    runs in this process alone, because the others could not see what it has not committed."""
-    parts = 1 if transaction.get_connection().in_atomic_block else workers
-    total = alert_pending(on_date=on_date).count() if progress else 0
-    return run_parts(
-        expiry_alerts_part,
-        [{"on_date": on_date, "dry_run": dry_run, "holders": holders, "batch_size": batch_size}
-         for holders in alert_holder_ranges(on_date=on_date, parts=parts)],
-        summary=AlertSummary(), progress=progress, total=total,
-    )
+    """The alerts of ``on_date``, sent by ``workers`` processes; returns the AlertSummary.
+
+    A dry run locks nothing, so it runs in this process alone (several would count every holder
+    each); so does any run inside a transaction (a test, a caller's atomic block: other processes
+    could not see what it has not committed) or on a database without SKIP LOCKED (SQLite)."""
+    total = alert_pending(on_date=on_date).count()
+    alone = (dry_run or transaction.get_connection().in_atomic_block
+             or not connection.features.has_select_for_update_skip_locked)
+    processes = 1 if alone else processes_for(workers=workers, items=total, batch_size=batch_size)
+    parts = [{"on_date": on_date, "dry_run": dry_run, "batch_size": batch_size}] * processes
+    return run_parts(expiry_alerts_part, parts, summary=AlertSummary(), progress=progress, total=total)
 
 
-def expiry_alerts_part(*, on_date, holders=(None, None), dry_run=False, batch_size=ALERT_BATCH_SIZE, report=None):
-    """The alerts of the holders in ``holders`` (an alert_holder_ranges range; all by default), in
-    batches of ``batch_size`` holders. ``report(seen)`` is told how many pending mailboxes the part
-    has gone through."""
-    summary = AlertSummary()
-    batch, seen = [], 0
-    for holder_id, _mailbox_id in alert_pending_stream(on_date=on_date, holders=holders):
-        seen += 1
-        if not batch or batch[-1] != holder_id:
-            if len(batch) >= batch_size:
-                summary.add(_alert_batch(holder_ids=batch, on_date=on_date, dry_run=dry_run))
-                batch = []
-                if report:
-                    report(seen - 1)
-            batch.append(holder_id)
+def expiry_alerts_part(*, on_date, dry_run=False, batch_size=ALERT_BATCH_SIZE, report=None):
+    """One worker's share of the alerts: the holders with pending alerts, in batches of
+    ``batch_size``, each batch without the holders another worker holds. ``report(done)`` is told
+    how many mailboxes the part has mailed."""
+    summary, batch = AlertSummary(), []
+    for holder_id, _mailbox_id in alert_pending_stream(on_date=on_date):
+        if batch and batch[-1] == holder_id:
+            continue
+        if len(batch) >= batch_size:
+            summary.add(_alert_batch(holder_ids=batch, on_date=on_date, dry_run=dry_run))
+            batch = []
+            if report:
+                report(summary.mailboxes)
+        batch.append(holder_id)
     if batch:
         summary.add(_alert_batch(holder_ids=batch, on_date=on_date, dry_run=dry_run))
     if report:
-        report(seen)
+        report(summary.mailboxes)
     return summary
 
 
@@ -81,11 +80,12 @@ def _alert_batch(*, holder_ids, on_date, dry_run):
             summary.emails_sent += 1
         return summary
     with transaction.atomic():
-        # Locked in id order, the same order any other run locks them in: no deadlock between runs.
         holders = {holder.pk: holder for holder in
-                   Holder.objects.select_for_update().filter(pk__in=holder_ids).order_by("pk")}
-        mailboxes = list(alert_pending_for_holders(on_date=on_date, holder_ids=holder_ids))
-        balances = wallet_balances(holder_ids=holder_ids)
+                   Holder.objects.select_for_update(skip_locked=True).filter(pk__in=holder_ids).order_by("pk")}
+        if not holders:
+            return summary
+        mailboxes = list(alert_pending_for_holders(on_date=on_date, holder_ids=list(holders)))
+        balances = wallet_balances(holder_ids=list(holders))
         sent = []
         with get_connection() as connection:
             for holder_id, group in groupby(mailboxes, key=lambda mailbox: mailbox.holder_id):

@@ -30,7 +30,7 @@ from .selectors import (
     renewal_due_q,
 )
 from .summaries import RenewalSummary
-from .workers import run_parts
+from .workers import processes_for, run_parts
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +45,11 @@ def renewals_run(*, on_date, workers=1, dry_run=False, batch_size=BATCH_SIZE, pr
     exactly what a real run would do, e-mails included (they leave only on commit). It runs in this
     process alone, as does any run inside a transaction (a test, a caller's atomic block: other
     processes could not see what it has not committed) or on a database without SKIP LOCKED (SQLite)."""
-    total = renewal_due_count(on_date=on_date) if progress else 0
+    total = renewal_due_count(on_date=on_date)
     alone = (dry_run or transaction.get_connection().in_atomic_block
              or not connection.features.has_select_for_update_skip_locked)
-    parts = [{"on_date": on_date, "batch_size": batch_size}] * (1 if alone else max(workers, 1))
+    processes = 1 if alone else processes_for(workers=workers, items=total, batch_size=batch_size)
+    parts = [{"on_date": on_date, "batch_size": batch_size}] * processes
     if not dry_run:
         return run_parts(renewals_part, parts, summary=RenewalSummary(), progress=progress, total=total)
     with transaction.atomic():

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from .alerts import expiry_alerts_part
 from .night import renewals_part
-from .selectors import alert_holder_ranges, nightly_workers
+from .selectors import nightly_workers
 
 
 def _day(on_date):
@@ -35,17 +35,15 @@ def run_renewals_part_task(on_date):
 
 @shared_task(acks_late=True)
 def send_expiry_alerts_task(on_date=None):
-    """The night's alerts cut into holder ranges, one task each, so every worker process renders
-    its share. The day is fixed here: a part that starts after midnight still mails that night's
-    stages. A redelivered run queues the parts again, which then find nothing left to send."""
-    day = _day(on_date)
-    ranges = alert_holder_ranges(on_date=day, parts=nightly_workers())
-    group(send_expiry_alerts_part_task.s(day.isoformat(), after_id, last_id) for after_id, last_id in ranges).apply_async()
-    return {"parts": len(ranges)}
+    """The night's alerts as NIGHTLY_WORKERS identical parts, so every worker process renders its
+    share: they divide the holders among themselves through SKIP LOCKED. The day is fixed here: a
+    part that starts after midnight still mails that night's stages. A redelivered run queues the
+    parts again, which then find nothing left to send."""
+    day = _day(on_date).isoformat()
+    group(send_expiry_alerts_part_task.s(day) for _ in range(nightly_workers())).apply_async()
+    return {"parts": nightly_workers()}
 
 
 @shared_task(acks_late=True)
-def send_expiry_alerts_part_task(on_date, after_holder_id, last_holder_id):
-    """The alerts of the holders with after_holder_id < id <= last_holder_id (None: open)."""
-    summary = expiry_alerts_part(on_date=date.fromisoformat(on_date), holders=(after_holder_id, last_holder_id))
-    return vars(summary)
+def send_expiry_alerts_part_task(on_date):
+    return vars(expiry_alerts_part(on_date=date.fromisoformat(on_date)))

@@ -53,6 +53,12 @@ def run_parts(work, parts, *, summary, progress=None, total=0):
     return summary
 
 
+def processes_for(*, workers, items, batch_size):
+    """How many processes a job of ``items`` in batches of ``batch_size`` runs in: ``workers``, but
+    no more than it has batches, since starting a process costs a second of CPU."""
+    return max(1, min(workers, -(-items // batch_size)))
+
+
 def _added(summary, other):
     summary.add(other)
     return summary
