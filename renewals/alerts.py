@@ -7,7 +7,8 @@ of a run's time, and one process uses one core. The parts are identical and shar
 renewal night's parts share mailboxes: each claims batches of holders with SELECT … FOR UPDATE SKIP
 LOCKED and, holding them, re-checks their alerts, mails and records them. A holder another part
 holds is that part's to mail; one it has just mailed shows nothing pending any more, so however many
-parts or runs at once, each stage is mailed once."""
+parts or runs at once, each stage is mailed once. (A holder whose row a web request holds at that
+very moment is skipped too, and mailed the next night: the stage rule catches up.)"""
 
 import logging
 from itertools import groupby

@@ -39,12 +39,13 @@ def run_parts(work, parts, *, summary, progress=None, total=0):
         report_progress()
 
     if not others:
-        return _added(summary, work(report=report, **first))
+        summary.add(work(report=report, **first))
+        return summary
     database = connections[DEFAULT_DB_ALIAS].settings_dict
     with ProcessPoolExecutor(len(others), mp_context=spawn,
                              initializer=_child_start, initargs=(database, done)) as pool:
         running = {pool.submit(_part_run, work, slot, part) for slot, part in enumerate(others, start=1)}
-        _added(summary, work(report=report, **first))
+        summary.add(work(report=report, **first))
         while running:
             finished, running = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
             for future in finished:
@@ -57,11 +58,6 @@ def processes_for(*, workers, items, batch_size):
     """How many processes a job of ``items`` in batches of ``batch_size`` runs in: ``workers``, but
     no more than it has batches, since starting a process costs a second of CPU."""
     return max(1, min(workers, -(-items // batch_size)))
-
-
-def _added(summary, other):
-    summary.add(other)
-    return summary
 
 
 def _child_start(database, done):
