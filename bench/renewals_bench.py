@@ -127,26 +127,18 @@ def fill(n_mailboxes, n_due):
 
 
 def explain():
-    from django.db import connection
 
     from mailboxes.models import Mailbox
     from renewals.selectors import alert_pending, alert_pending_rows, renewal_due_q
 
-    print("\nEXPLAIN renewal batch claim (renewals.services._renewal_batch, without its FOR UPDATE SKIP LOCKED):")
+    print("\nEXPLAIN renewal batch claim (renewals.night._batch_renew, without its FOR UPDATE SKIP LOCKED):")
     print(Mailbox.objects.select_related("plan", "holder").filter(renewal_due_q(NIGHT), pk__gt=0).order_by("pk")[:500]
           .explain())
     print("\nEXPLAIN alert scan (renewals.selectors.alert_pending_stream):")
     print(alert_pending(on_date=NIGHT + timedelta(days=1)).order_by("holder_id", "pk").values_list("holder_id", "pk")
           .explain())
-    # The other two alert queries: the cut into holder ranges (once per run) and the re-read of a
-    # batch of 200 holders under their lock (once per batch).
+    # The other alert query: the re-read of a batch of 200 holders under their lock (once per batch).
     day = NIGHT + timedelta(days=1)
-    sql, params = alert_pending(on_date=day).values("holder_id").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN SELECT percentile_disc(%s::float8[]) WITHIN GROUP (ORDER BY holder_id), max(holder_id) "
-                       f"FROM ({sql}) AS pending", [[0.5], *params])
-        print("\nEXPLAIN alert holder ranges (renewals.selectors.alert_holder_ranges):")
-        print("\n".join(row[0] for row in cursor.fetchall()))
     holder_ids = list(Mailbox.objects.filter(expires_on__range=(day, day + timedelta(days=90))).order_by("holder_id")
                       .values_list("holder_id", flat=True).distinct()[:200])
     print("\nEXPLAIN alert batch re-read (renewals.selectors.alert_pending_rows, 200 holders):")
@@ -223,7 +215,7 @@ def main():
 
 
 def run_alerts(workers):
-    """The alert scan, whose command cuts the holders into one range per process."""
+    """The alert scan, whose processes share the holders batch by batch."""
     day = NIGHT + timedelta(days=1)
     output, elapsed, cpu, peak, load = run_command("send_expiry_alerts", day, workers)
     mailboxes = int(output.split(": ", 1)[1].split(" caselle")[0])

@@ -1,5 +1,21 @@
+"""Mailbox writes (SPEC 3.2).
+
+Naming of the write functions, here and in addons.services and billing.services:
+- ``<noun>_<verb>`` is a service: it makes a change and saves it at once (``mailbox_set_status``,
+  ``mailbox_quota_change``, ``addon_deactivate``, ``wallet_post``).
+- ``<noun>_<change>_apply`` is the in-memory half of one of those services, for the renewal night,
+  which saves a whole batch together: it changes the instance only, saves nothing, and returns what
+  the caller must write with it (an unsaved Operation, the mail platform's payload, an unsaved
+  LedgerEntry): ``mailbox_status_apply``, ``mailbox_quota_apply``, ``addon_deactivate_apply``,
+  ``wallet_debit_apply``.
+- ``<noun>_write_many`` saves many instances prepared by ``_apply`` functions, one statement per
+  table (``mailbox_write_many``, ``addon_write_many``, ``ledger_write_many``).
+- ``<noun>_<field>_set`` sets one field to the value the caller gives and saves it
+  (``mailbox_auto_renew_set``, ``holder_language_set``).
+"""
+
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +68,34 @@ def mailbox_status_apply(*, mailbox, status, on_date, description=""):
         mailbox_address=mailbox.address,
         description=description or f"Stato: {previous} → {mailbox.get_status_display()}",
     )
+
+
+def mailbox_write_many(*, mailboxes):
+    """Save the fields the renewal night changes (expiry, status, quotas) of locked mailboxes. On
+    PostgreSQL one UPDATE from arrays: Django's bulk_update writes a CASE per column over every id,
+    most of a 500-mailbox batch's time."""
+    if not mailboxes:
+        return
+    if connection.vendor != "postgresql":
+        Mailbox.objects.bulk_update(mailboxes, ["expires_on", *STATUS_FIELDS, "inbox_extra_gb", "archive_extra_gb",
+                                                "conservation_gb"])
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE mailboxes_mailbox AS m SET expires_on = v.expires_on, status = v.status, "
+            "status_changed_on = v.status_changed_on, cancelled_on = v.cancelled_on, "
+            "inbox_extra_gb = v.inbox_extra_gb, archive_extra_gb = v.archive_extra_gb, "
+            "conservation_gb = v.conservation_gb "
+            "FROM unnest(%s::bigint[], %s::date[], %s::varchar[], %s::date[], %s::date[], %s::integer[], "
+            "%s::integer[], %s::integer[]) "
+            "AS v(id, expires_on, status, status_changed_on, cancelled_on, inbox_extra_gb, archive_extra_gb, "
+            "conservation_gb) "
+            "WHERE m.id = v.id",
+            [[m.pk for m in mailboxes], [m.expires_on for m in mailboxes], [m.status for m in mailboxes],
+             [m.status_changed_on for m in mailboxes], [m.cancelled_on for m in mailboxes],
+             [m.inbox_extra_gb for m in mailboxes], [m.archive_extra_gb for m in mailboxes],
+             [m.conservation_gb for m in mailboxes]],
+        )
 
 
 def mailbox_set_status(*, mailbox, status, on_date, description=""):

@@ -5,8 +5,8 @@ from django.utils.translation import ngettext
 
 from core.admin import ReadOnlyAdmin
 
+from .alerts import expiry_alerts_resend
 from .models import ExpiryAlert, RenewalCharge
-from .services import expiry_alerts_resend
 
 
 @admin.register(ExpiryAlert)
@@ -24,7 +24,8 @@ class ExpiryAlertAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Reinvia gli avvisi selezionati"), permissions=["change"])
     def resend(self, request, queryset):
-        sent = expiry_alerts_resend(alert_ids=list(queryset.values_list("pk", flat=True)), today=timezone.localdate())
+        sent = expiry_alerts_resend(alert_ids=list(queryset.values_list("pk", flat=True)),
+                                    today=timezone.localdate()).emails_sent
         self.message_user(request, ngettext("%(n)d e-mail reinviata.", "%(n)d e-mail reinviate.", sent) % {"n": sent},
                           messages.SUCCESS)
 

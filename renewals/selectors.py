@@ -3,7 +3,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import (
     Case,
     Exists,
@@ -114,40 +113,11 @@ def alert_pending(*, on_date):
     )
 
 
-def alert_pending_stream(*, on_date, holders=(None, None)):
+def alert_pending_stream(*, on_date):
     """(holder_id, mailbox_id) of every pending alert, holder by holder, read with a server-side
-    cursor so the scan's memory does not grow with the number of mailboxes. ``holders`` is an
-    alert_holder_ranges() range: (after_id, last_id), None for open."""
-    after_id, last_id = holders
-    pending = alert_pending(on_date=on_date)
-    if after_id is not None:
-        pending = pending.filter(holder_id__gt=after_id)
-    if last_id is not None:
-        pending = pending.filter(holder_id__lte=last_id)
-    return pending.order_by("holder_id", "pk").values_list("holder_id", "pk").iterator(chunk_size=5000)
-
-
-def alert_holder_ranges(*, on_date, parts):
-    """The holders with pending alerts cut into at most ``parts`` id ranges (after_id, last_id],
-    None for open, with about as many pending mailboxes each, so workers given one range each
-    finish together. Together the ranges cover every holder id, also holders whose alerts fall
-    due after the cut."""
-    # SQLite (the embedded default) takes one writer at a time: more processes would only queue.
-    if parts <= 1 or connection.vendor != "postgresql":
-        return [(None, None)]
-    sql, params = alert_pending(on_date=on_date).values("holder_id").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT percentile_disc(%s::float8[]) WITHIN GROUP (ORDER BY holder_id), max(holder_id) "
-            f"FROM ({sql}) AS pending",
-            [[part / parts for part in range(1, parts)], *params],
-        )
-        cuts, last = cursor.fetchone()
-    # With fewer holders than parts a cut repeats or is the last holder, which would leave a
-    # range with nobody in it.
-    cuts = sorted({cut for cut in cuts or [] if cut < last})
-    bounds = [None, *cuts, None]
-    return list(zip(bounds, bounds[1:], strict=False))
+    cursor so the scan's memory does not grow with the number of mailboxes."""
+    return (alert_pending(on_date=on_date).order_by("holder_id", "pk").values_list("holder_id", "pk")
+            .iterator(chunk_size=5000))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,13 +1,17 @@
 """Beat runs these at night (schedules in migration 0002). They take a date as an ISO string, or
-nothing for today in Europe/Rome; their bodies are idempotent, so acks_late redelivery is safe."""
+nothing for today in Europe/Rome; their bodies are idempotent, so acks_late redelivery is safe.
+
+Each job is cut into NIGHTLY_WORKERS part tasks, so every Celery worker process takes a share: the
+same parts the commands run in their own processes (renewals.workers)."""
 
 from datetime import date
 
 from celery import group, shared_task
 from django.utils import timezone
 
-from .selectors import alert_holder_ranges, nightly_workers
-from .services import expiry_alerts_send, renewals_run
+from .alerts import expiry_alerts_part
+from .night import renewals_part
+from .selectors import nightly_workers
 
 
 def _day(on_date):
@@ -26,22 +30,20 @@ def run_renewals_task(on_date=None):
 
 @shared_task(acks_late=True)
 def run_renewals_part_task(on_date):
-    return vars(renewals_run(on_date=date.fromisoformat(on_date)))
+    return vars(renewals_part(on_date=date.fromisoformat(on_date)))
 
 
 @shared_task(acks_late=True)
 def send_expiry_alerts_task(on_date=None):
-    """The night's alerts cut into holder ranges, one task each, so every worker process renders
-    its share. The day is fixed here: a part that starts after midnight still mails that night's
-    stages. A redelivered run queues the parts again, which then find nothing left to send."""
-    day = _day(on_date)
-    ranges = alert_holder_ranges(on_date=day, parts=nightly_workers())
-    group(send_expiry_alerts_part_task.s(day.isoformat(), after_id, last_id) for after_id, last_id in ranges).apply_async()
-    return {"parts": len(ranges)}
+    """The night's alerts as NIGHTLY_WORKERS identical parts, so every worker process renders its
+    share: they divide the holders among themselves through SKIP LOCKED. The day is fixed here: a
+    part that starts after midnight still mails that night's stages. A redelivered run queues the
+    parts again, which then find nothing left to send."""
+    day = _day(on_date).isoformat()
+    group(send_expiry_alerts_part_task.s(day) for _ in range(nightly_workers())).apply_async()
+    return {"parts": nightly_workers()}
 
 
 @shared_task(acks_late=True)
-def send_expiry_alerts_part_task(on_date, after_holder_id, last_holder_id):
-    """The alerts of the holders with after_holder_id < id <= last_holder_id (None: open)."""
-    summary = expiry_alerts_send(on_date=date.fromisoformat(on_date), holders=(after_holder_id, last_holder_id))
-    return vars(summary)
+def send_expiry_alerts_part_task(on_date):
+    return vars(expiry_alerts_part(on_date=date.fromisoformat(on_date)))

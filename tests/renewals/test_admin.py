@@ -5,8 +5,9 @@ from datetime import date
 import pytest
 from django.core import mail
 
+from renewals.alerts import expiry_alerts_run
 from renewals.models import ExpiryAlert, RenewalCharge
-from renewals.services import expiry_alerts_send, renewals_run
+from renewals.night import renewals_run
 
 from .conftest import due_mailbox
 
@@ -21,7 +22,7 @@ def staff_client(client, django_user_model):
 def test_staff_filter_alerts_by_stage_search_by_address_and_resend_one(staff_client):
     mailbox = due_mailbox(expires_on=date(2026, 4, 10), address="cercami@pec.example.it")
     due_mailbox(expires_on=date(2026, 6, 1))
-    expiry_alerts_send(on_date=date(2026, 4, 1))
+    expiry_alerts_run(on_date=date(2026, 4, 1))
     mail.outbox.clear()
     alert = ExpiryAlert.objects.get(mailbox=mailbox)
 

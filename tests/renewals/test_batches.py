@@ -12,7 +12,7 @@ from billing.selectors import ledger_mismatches
 from invoices.models import Invoice
 from mailboxes.models import Mailbox
 from renewals.models import RenewalCharge
-from renewals.services import renewals_run
+from renewals.night import renewals_run
 from tests.factories import make_mailbox
 
 from .conftest import INBOX_GB_GROSS, STANDARD_GROSS, balance, due_mailbox, make_addon, reload

@@ -20,8 +20,9 @@ from addons.models import Addon
 from billing.models import LedgerEntry, Wallet
 from billing.selectors import ledger_mismatches
 from mailboxes.models import Mailbox
+from renewals.alerts import expiry_alerts_run
 from renewals.models import ExpiryAlert, RenewalCharge
-from renewals.services import expiry_alerts_send, renewals_run
+from renewals.night import renewals_run
 from tests.factories import make_holder, make_mailbox
 from tests.waiting import wait_for
 
@@ -38,7 +39,7 @@ def test_two_alert_runs_at_once_mail_each_holder_once():
     def run():
         barrier.wait()
         try:
-            expiry_alerts_send(on_date=DUE, batch_size=7)
+            expiry_alerts_run(on_date=DUE, batch_size=7)
         finally:
             connections.close_all()
 
@@ -55,9 +56,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
 
 
-def start_worker():
+def start_worker(workers=1):
     return subprocess.Popen(
-        [sys.executable, MANAGE, "run_renewals", "--date", DUE.isoformat()],
+        [sys.executable, MANAGE, "run_renewals", "--date", DUE.isoformat(), "--workers", str(workers)],
         env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
@@ -106,15 +107,26 @@ def test_workers_started_together_charge_every_period_once(workers):
     assert_night_done_once(expected)
 
 
+def test_one_command_with_two_worker_processes_charges_every_period_once():
+    expected = build_night()
+
+    output, error = start_worker(workers=2).communicate(timeout=300)
+
+    assert summary_numbers(output) == (expected.renewed, expected.addons_renewed, expected.deactivated,
+                                       expected.expired), error
+    assert "0 errori" in output
+    assert_night_done_once(expected)
+
+
 def test_a_run_killed_midway_and_run_again_ends_as_one_clean_run():
     expected = build_night()
-    process = start_worker()
+    process = start_worker(workers=2)
     deadline = time.monotonic() + 120
     while RenewalCharge.objects.count() < 150 and time.monotonic() < deadline:
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
-    # Its worker processes die with it; PostgreSQL rolls back their open batches as it notices the
+    # Its worker process dies with it; PostgreSQL rolls back their open batches as it notices the
     # closed connections. Until then their rows stay locked and a new run would skip them.
     assert wait_for(lambda: mailbox_locks_of_other_sessions() == 0, timeout=30, interval=0.05), \
         "the killed run's transactions still hold mailbox rows"

@@ -8,8 +8,8 @@ from django.core import mail
 from django.core.management import call_command
 
 from mailboxes.models import Mailbox
+from renewals.alerts import expiry_alerts_run
 from renewals.models import ExpiryAlert
-from renewals.services import expiry_alerts_send
 from tests.factories import make_holder, make_mailbox
 
 from .conftest import make_addon
@@ -33,7 +33,7 @@ def test_it_mails_one_email_per_holder_listing_each_mailbox_with_costs_credit_an
     mailbox_expiring(holder, 88, address="secondo@pec.example.it")
     mailbox_expiring(holder, 120, address="lontano@pec.example.it")
 
-    summary = expiry_alerts_send(on_date=D)
+    summary = expiry_alerts_run(on_date=D)
 
     assert (summary.emails_sent, summary.mailboxes) == (1, 2)
     [message] = mail.outbox
@@ -57,7 +57,7 @@ def test_it_mails_at_the_smallest_stage_the_mailbox_has_reached(db):
     holder = make_holder()
     cases = {days: mailbox_expiring(holder, days) for days in (91, 90, 61, 60, 31, 16, 8, 7, 2, 1, 0, -1)}
 
-    expiry_alerts_send(on_date=D)
+    expiry_alerts_run(on_date=D)
 
     assert {days: stages(mailbox) for days, mailbox in cases.items()} == {
         91: [], 90: [90], 61: [90], 60: [60], 31: [60], 16: [30], 8: [15], 7: [7], 2: [7], 1: [1], 0: [1], -1: [],
@@ -69,8 +69,8 @@ def test_a_second_run_the_same_day_sends_nothing(db):
     holder = make_holder()
     mailbox_expiring(holder, 45)
 
-    expiry_alerts_send(on_date=D)
-    second = expiry_alerts_send(on_date=D)
+    expiry_alerts_run(on_date=D)
+    second = expiry_alerts_run(on_date=D)
 
     assert second.emails_sent == 0
     assert len(mail.outbox) == 1
@@ -81,7 +81,7 @@ def test_each_stage_is_mailed_once_over_the_days(db):
     mailbox = mailbox_expiring(holder, 95)
 
     for offset in range(96):
-        expiry_alerts_send(on_date=D + timedelta(days=offset))
+        expiry_alerts_run(on_date=D + timedelta(days=offset))
 
     assert stages(mailbox) == [1, 7, 15, 30, 60, 90]
     assert len(mail.outbox) == 6
@@ -90,10 +90,10 @@ def test_each_stage_is_mailed_once_over_the_days(db):
 def test_a_skipped_day_catches_up_with_one_email_for_the_latest_stage(db):
     holder = make_holder()
     mailbox = mailbox_expiring(holder, 70)
-    expiry_alerts_send(on_date=D)  # stage 90
+    expiry_alerts_run(on_date=D)  # stage 90
 
-    expiry_alerts_send(on_date=D + timedelta(days=45))  # 25 days left: 60 was missed, 30 is due
-    expiry_alerts_send(on_date=D + timedelta(days=46))
+    expiry_alerts_run(on_date=D + timedelta(days=45))  # 25 days left: 60 was missed, 30 is due
+    expiry_alerts_run(on_date=D + timedelta(days=46))
 
     assert stages(mailbox) == [30, 90]
     assert len(mail.outbox) == 2
@@ -102,10 +102,10 @@ def test_a_skipped_day_catches_up_with_one_email_for_the_latest_stage(db):
 def test_a_renewed_mailbox_is_alerted_again_for_its_new_expiry(db):
     holder = make_holder()
     mailbox = mailbox_expiring(holder, 10)
-    expiry_alerts_send(on_date=D)
+    expiry_alerts_run(on_date=D)
     Mailbox.objects.filter(pk=mailbox.pk).update(expires_on=D + timedelta(days=375))
 
-    expiry_alerts_send(on_date=D + timedelta(days=285))
+    expiry_alerts_run(on_date=D + timedelta(days=285))
 
     assert sorted(ExpiryAlert.objects.filter(mailbox=mailbox).values_list("expires_on", "stage")) == [
         (D + timedelta(days=10), 15), (D + timedelta(days=375), 90)]
@@ -116,7 +116,7 @@ def test_only_certified_mailboxes_are_alerted(db):
     for status in (Mailbox.Status.EXPIRED, Mailbox.Status.SUSPENDED, Mailbox.Status.TERMINATED, Mailbox.Status.REQUESTED):
         mailbox_expiring(holder, 20, status=status)
 
-    assert expiry_alerts_send(on_date=D).emails_sent == 0
+    assert expiry_alerts_run(on_date=D).emails_sent == 0
     assert mail.outbox == []
 
 
@@ -125,7 +125,7 @@ def test_each_holder_gets_their_own_email(db):
     for holder in holders:
         mailbox_expiring(holder, 5)
 
-    expiry_alerts_send(on_date=D, batch_size=2)
+    expiry_alerts_run(on_date=D, batch_size=2)
 
     assert sorted(m.to[0] for m in mail.outbox) == sorted(h.email for h in holders)
 
@@ -135,10 +135,10 @@ def test_a_failed_send_is_not_recorded_and_is_retried_next_run(db):
     mailbox = mailbox_expiring(holder, 5)
 
     with mock.patch("django.core.mail.EmailMessage.send", side_effect=OSError("smtp down")):
-        assert expiry_alerts_send(on_date=D).failed == 1
+        assert expiry_alerts_run(on_date=D).failed == 1
     assert stages(mailbox) == []
 
-    assert expiry_alerts_send(on_date=D).emails_sent == 1
+    assert expiry_alerts_run(on_date=D).emails_sent == 1
     assert stages(mailbox) == [7]
 
 
@@ -179,7 +179,7 @@ def test_the_email_is_rendered_in_the_holders_language(db):
     mailbox_expiring(holder, 5)
 
     with mock.patch("renewals.emails.translation.override", wraps=__import__("django").utils.translation.override) as override:
-        expiry_alerts_send(on_date=D)
+        expiry_alerts_run(on_date=D)
 
     override.assert_called_with("en")
     assert len(mail.outbox) == 1

@@ -8,7 +8,7 @@ from accounts.models import Operation
 from billing.models import LedgerEntry
 from billing.selectors import ledger_mismatches
 from renewals.models import RenewalCharge
-from renewals.services import renewals_run
+from renewals.night import renewals_run
 
 from .conftest import STANDARD_GROSS, balance, due_mailbox, make_addon
 

@@ -10,7 +10,7 @@ from billing.selectors import ledger_mismatches
 from invoices.models import Invoice
 from mailboxes.models import Mailbox, ProvisioningRequest
 from renewals.models import RenewalCharge
-from renewals.services import renewals_run
+from renewals.night import renewals_run
 
 from .conftest import (
     INBOX_GB_GROSS,

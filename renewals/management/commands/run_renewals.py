@@ -1,5 +1,5 @@
 from core.money import format_euro
-from renewals.services import renewals_run
+from renewals.night import renewals_run
 
 from ._nightly import NightlyCommand
 

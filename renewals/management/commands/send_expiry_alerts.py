@@ -1,4 +1,4 @@
-from renewals.services import expiry_alerts_run
+from renewals.alerts import expiry_alerts_run
 
 from ._nightly import NightlyCommand
 
