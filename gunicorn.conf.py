@@ -1,11 +1,7 @@
 """gunicorn for the portal: sync workers, since every page is short database work.
 
-Worker count, measured with bench/load/run.sh (wrk, 16 connections, dashboard, 10 s, gunicorn,
-PostgreSQL and wrk on the same 2 cores, shared with other jobs; docs/load-ops.md):
-  workers    2      3      5      (req/s, two runs)
-  run 1    167    138     54
-  run 2     56     59     47
-  run 3    479    385    338   (after the CPU work of docs/load-ops.md, quiet machine)
+Worker count: bench/load/run.sh tries 2, 3 and 5 sync workers on the dashboard first (figures in
+docs/performance.md); more workers than cores came last every time.
 A page is CPU work (template rendering and the ORM, ~90 % of its time under pyinstrument) with
 short loopback database waits. Five workers (gunicorn's 2 × cores + 1 rule of thumb, meant for
 I/O-bound apps) came last both times: more processes than cores only adds context switches,

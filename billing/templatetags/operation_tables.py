@@ -1,5 +1,5 @@
 """The rows of Esito Operazioni, written in Python: 25 rows of seven template variables and a
-{% url %} cost ~0.6 ms in the template engine, a fifth of the page (docs/load-ops.md); escaped
+{% url %} cost ~0.6 ms in the template engine, a fifth of the page; escaped
 strings joined here cost a tenth of that."""
 
 from html import escape

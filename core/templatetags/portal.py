@@ -54,7 +54,7 @@ def page_links(page, query=""):
 
 
 # Fragments that depend only on the language and settings, rendered once per language and process:
-# the menu's links alone were a tenth of a page's template time (docs/load-ops.md).
+# the menu's links alone were a tenth of a page's template time.
 _fragments = {}
 
 

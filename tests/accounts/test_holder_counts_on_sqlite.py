@@ -17,8 +17,8 @@ from tests.factories import make_holder, make_mailboxes, make_operations
 holder = make_holder()
 make_mailboxes(holder, 3)
 make_operations(holder, 2)
-print(holder_counts(holder), mailbox_list_for_holder(holder=holder).count(),
-      operations_for_holder(holder=holder).count())
+print(holder_counts(holder), mailbox_list_for_holder(holder=holder).total,
+      operations_for_holder(holder=holder).total)
 """
 
 
