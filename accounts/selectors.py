@@ -13,11 +13,10 @@ def active_user_with_holder(user_id):
     The holder's wallet and list counts come in the same query: the menu shows the balance on
     every page and the long lists show the counts. The wallet is named only as a relation here,
     so accounts imports nothing from billing."""
-    return (
-        User.objects.select_related("holder__wallet", "holder__counts")
-        .filter(pk=user_id, is_active=True)
-        .first()
-    )
+    try:
+        return User.objects.select_related("holder__wallet", "holder__counts").get(pk=user_id, is_active=True)
+    except User.DoesNotExist:
+        return None
 
 
 def holder_counts_kept():
