@@ -1,6 +1,5 @@
 import uuid
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -11,7 +10,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import holder_required
-from billing.links import topup_url
+from billing.links import topup_amount_cents, topup_url
 from core.forms import field_values
 from core.money import format_euro
 from mailboxes.selectors import mailbox_get_for_holder
@@ -107,7 +106,7 @@ def _after_placement(request, mailbox, placement):
     if placement.completed:
         messages.success(request, _("Ordine completato"))
         return redirect(_mailbox_url(mailbox))
-    amount = max(placement.shortfall_cents, settings.TOPUP_SHORTFALL_MIN_CENTS)
+    amount = topup_amount_cents(placement.shortfall_cents, for_pending_order=True)
     messages.warning(request, _(
         "Credito insufficiente: l'ordine n. %(id)s è in attesa di pagamento. Ricarica %(amount)s "
         "e verrà completato automaticamente."

@@ -13,6 +13,7 @@ from accounts.services import operation_log, operation_settle
 from core.money import format_euro
 
 from . import hooks, stripe_gateway
+from .links import topup_amount_cents
 from .models import LedgerEntry, TopUp, Wallet
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ def topup_amount_check(*, holder_id, amount_cents):
     if amount_cents >= settings.TOPUP_MIN_CENTS:
         return
     shortfall = hooks.pending_shortfall_cents(holder_id=holder_id)
-    if shortfall > 0 and amount_cents == max(shortfall, settings.TOPUP_SHORTFALL_MIN_CENTS):
+    if shortfall > 0 and amount_cents == topup_amount_cents(shortfall, for_pending_order=True):
         return
     raise BillingError(
         _("L'importo minimo di una ricarica è %(min)s.") % {"min": format_euro(settings.TOPUP_MIN_CENTS)}
