@@ -9,18 +9,10 @@ from django.db import connection
 
 from accounts.models import HolderCounts, Operation
 from mailboxes.models import Mailbox
+from tests.accounts.counts import actual, counted
 from tests.factories import make_holder, make_mailboxes, make_operations
 
 pytestmark = pytest.mark.django_db
-
-
-def _counted(holder):
-    counts = HolderCounts.objects.filter(holder_id=holder.pk).first()
-    return (counts.mailboxes, counts.operations) if counts else (0, 0)
-
-
-def _actual(holder):
-    return Mailbox.objects.filter(holder=holder).count(), Operation.objects.filter(holder=holder).count()
 
 
 def _recount(*options):
@@ -53,7 +45,7 @@ def test_it_rebuilds_the_counts_from_the_rows(drifted):
     assert "Titolari con conteggi corretti: 3." in output
     assert f"titolare {wrong_mailboxes.pk}: caselle 40 -> 3, operazioni 2 -> 2" in output
     assert f"titolare {no_row.pk}: caselle 0 -> 3, operazioni 0 -> 2" in output
-    assert [_counted(holder) for holder in drifted] == [_actual(holder) for holder in drifted] == [(3, 2)] * 4
+    assert [counted(holder) for holder in drifted] == [actual(holder) for holder in drifted] == [(3, 2)] * 4
 
 
 def test_the_triggers_keep_counting_from_the_rebuilt_counts(drifted):
@@ -61,8 +53,8 @@ def test_the_triggers_keep_counting_from_the_rebuilt_counts(drifted):
     wrong_mailboxes, _, no_row, _ = drifted
     make_mailboxes(wrong_mailboxes, 2)
     Operation.objects.filter(holder=no_row).delete()
-    assert _counted(wrong_mailboxes) == _actual(wrong_mailboxes) == (5, 2)
-    assert _counted(no_row) == _actual(no_row) == (3, 0)
+    assert counted(wrong_mailboxes) == actual(wrong_mailboxes) == (5, 2)
+    assert counted(no_row) == actual(no_row) == (3, 0)
 
 
 def test_a_second_run_finds_nothing_to_fix(drifted):
@@ -80,7 +72,7 @@ def test_a_dry_run_reports_the_wrong_counts_fails_and_writes_nothing(drifted):
     assert "Titolari con conteggi sbagliati: 3." in output
     assert f"titolare {wrong_operations.pk}: caselle 3 -> 3, operazioni -1 -> 2" in output
     assert f"titolare {right.pk}:" not in output
-    assert [_counted(holder) for holder in drifted] == [(40, 2), (3, -1), (0, 0), (3, 2)]
+    assert [counted(holder) for holder in drifted] == [(40, 2), (3, -1), (0, 0), (3, 2)]
     assert not HolderCounts.objects.filter(holder_id=no_row.pk).exists()
 
 
