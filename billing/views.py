@@ -100,7 +100,7 @@ def operations(request):
     form = OperationFilterForm(request.GET)
     kind = form.cleaned_data["type"] if form.is_valid() else ""
     page = operations_for_holder(holder=request.holder, kind=kind, cursor=cursor)
-    if cursor.row_id is not None and not page.rows:
+    if page.cursor_lost:
         return first_page_redirect(request)
     return render(request, "billing/operations.html", {
         "page": page, "kind": kind, "query": urlencode({"type": kind}) if kind else "",

@@ -68,12 +68,15 @@ def first_page_redirect(request):
 class KeysetPage:
     """One page of a list: ``rows`` in the list's order (dicts with the row's ``id``), the ids the
     "Precedente" / "Successiva" links start from (None: no such page), and ``total``, the number
-    of rows in the whole list when the page shows it."""
+    of rows in the whole list when the page shows it; ``cursor_lost`` sends the view to the first
+    page (first_page_redirect)."""
 
     rows: list
     previous_before: int | None
     next_after: int | None
     total: int | None = None
+    # A cursor that read nothing: another holder's row, or one deleted since the link was made.
+    cursor_lost: bool = False
 
     @classmethod
     def from_rows(cls, rows, *, cursor, size=PAGE_SIZE, total=None):
@@ -92,6 +95,7 @@ class KeysetPage:
             previous_before=rows[0]["id"] if has_previous else None,
             next_after=rows[-1]["id"] if has_next else None,
             total=total,
+            cursor_lost=cursor.row_id is not None and not rows,
         )
 
 

@@ -14,7 +14,7 @@ def invoice_list(request):
     if cursor is None:
         return first_page_redirect(request)
     page = invoices_for_holder(holder=request.holder, cursor=cursor)
-    if cursor.row_id is not None and not page.rows:
+    if page.cursor_lost:
         return first_page_redirect(request)
     return render(request, "invoices/list.html", {"page": page})
 

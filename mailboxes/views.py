@@ -41,7 +41,7 @@ def mailbox_list(request):
     filters = MailboxFilterForm(request.GET or None)
     criteria = filters.cleaned_data if filters.is_valid() else {}
     page = mailbox_list_for_holder(holder=request.holder, cursor=cursor, **criteria)
-    if cursor.row_id is not None and not page.rows:
+    if page.cursor_lost:
         return first_page_redirect(request)
     search = {**field_values(filters, "q", ""), **field_values(filters, "status"),
               "status_choices": filters.fields["status"].choices}
