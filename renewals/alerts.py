@@ -14,7 +14,7 @@ import logging
 from itertools import groupby
 
 from django.core.mail import get_connection
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Holder
@@ -40,13 +40,10 @@ ALERT_BATCH_SIZE = 200
 def expiry_alerts_run(*, on_date, workers=1, dry_run=False, batch_size=ALERT_BATCH_SIZE, progress=None):
     """The alerts of ``on_date``, sent by ``workers`` processes; returns the AlertSummary.
 
-    A dry run locks nothing, so it runs in this process alone (several would count every holder
-    each); so does any run inside a transaction (a test, a caller's atomic block: other processes
-    could not see what it has not committed) or on a database without SKIP LOCKED (SQLite)."""
+    A dry run locks nothing, so it runs in one process: several would each count every holder
+    (workers.processes_for says when else)."""
     total = alert_pending(on_date=on_date).count()
-    alone = (dry_run or transaction.get_connection().in_atomic_block
-             or not connection.features.has_select_for_update_skip_locked)
-    processes = 1 if alone else processes_for(workers=workers, items=total, batch_size=batch_size)
+    processes = processes_for(workers=workers, items=total, batch_size=batch_size, dry_run=dry_run)
     parts = [{"on_date": on_date, "dry_run": dry_run, "batch_size": batch_size}] * processes
     return run_parts(expiry_alerts_part, parts, summary=AlertSummary(), progress=progress, total=total)
 

@@ -13,7 +13,7 @@ skips goes to a second pass that takes the locks in the usual order and waits.""
 import logging
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from billing.models import Wallet
 from billing.services import wallet_lock
@@ -42,13 +42,10 @@ def renewals_run(*, on_date, workers=1, dry_run=False, batch_size=BATCH_SIZE, pr
     """The renewal night of ``on_date`` by ``workers`` processes; returns its RenewalSummary.
 
     A dry run does all the work inside one transaction and rolls it back, so what it reports is
-    exactly what a real run would do, e-mails included (they leave only on commit). It runs in this
-    process alone, as does any run inside a transaction (a test, a caller's atomic block: other
-    processes could not see what it has not committed) or on a database without SKIP LOCKED (SQLite)."""
+    exactly what a real run would do, e-mails included (they leave only on commit); it runs in one
+    process (workers.processes_for says when else)."""
     total = renewal_due_count(on_date=on_date)
-    alone = (dry_run or transaction.get_connection().in_atomic_block
-             or not connection.features.has_select_for_update_skip_locked)
-    processes = 1 if alone else processes_for(workers=workers, items=total, batch_size=batch_size)
+    processes = processes_for(workers=workers, items=total, batch_size=batch_size, dry_run=dry_run)
     parts = [{"on_date": on_date, "batch_size": batch_size}] * processes
     if not dry_run:
         return run_parts(renewals_part, parts, summary=RenewalSummary(), progress=progress, total=total)

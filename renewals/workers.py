@@ -15,7 +15,7 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 import django
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 # How far each part has got, one slot per part, in memory shared with the parent, which draws the
 # progress bar from it. Each slot has one writer, so it needs no lock. Set in each child at start.
@@ -54,9 +54,14 @@ def run_parts(work, parts, *, summary, progress=None, total=0):
     return summary
 
 
-def processes_for(*, workers, items, batch_size):
+def processes_for(*, workers, items, batch_size, dry_run=False):
     """How many processes a job of ``items`` in batches of ``batch_size`` runs in: ``workers``, but
-    no more than it has batches, since starting a process costs a second of CPU."""
+    no more than it has batches, since starting a process costs a second of CPU. One for a dry run,
+    for a run inside a transaction (a test, a caller's atomic block: other processes could not see
+    what it has not committed) and on a database without SKIP LOCKED (SQLite)."""
+    if (dry_run or transaction.get_connection().in_atomic_block
+            or not connection.features.has_select_for_update_skip_locked):
+        return 1
     return max(1, min(workers, -(-items // batch_size)))
 
 
