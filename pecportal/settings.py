@@ -169,6 +169,8 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://")
 vars().update(EMAIL_CONFIG)
 EMAIL_FILE_PATH = EMAIL_CONFIG.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Area Clienti PEC <noreply@pec.example.it>")
+# Who hears about refunds, disputes and mailboxes that keep failing to renew (core.staff_alerts).
+STAFF_ALERT_EMAIL = env.list("STAFF_ALERT_EMAIL", default=[])
 
 WEBMAIL_URL = env("WEBMAIL_URL", default="https://webmail.pec.example.it/")
 GESTIONEMAIL_URL = env("GESTIONEMAIL_URL", default="https://gestionemail.pec.example.it/")
