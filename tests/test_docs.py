@@ -13,8 +13,10 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 PACKAGES = ("pecportal", "renewals", "addons", "billing", "invoices", "mailboxes", "audit", "accounts", "core")
 QUOTED = re.compile(r"`([^`\s]+)`")
 FILE = re.compile(r"^(?:[\w.-]+/)+[\w.-]+\.(?:py|html|txt|sh|md|yml|lua|xsd|po|css|js|png)$")
-# A folder is quoted as `tests/renewals/`; `admin/` is a URL, so only the repository's own folders count.
-FOLDER = re.compile(rf"^(?:{'|'.join(p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith('.'))})/(?:[\w-]+/)*$")
+# A folder is quoted as `tests/renewals/`; `admin/` is a URL, so only the repository's own folders count,
+# not those the portal makes as it runs (`var/mail/` exists only once an e-mail was written).
+RUNTIME_FOLDERS = {"var", "staticfiles"}
+FOLDER = re.compile(rf"^(?:{'|'.join(p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith('.') and p.name not in RUNTIME_FOLDERS)})/(?:[\w-]+/)*$")
 DOTTED = re.compile(rf"^(?:{'|'.join(PACKAGES)})(?:\.\w+)+$")
 
 
