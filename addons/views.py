@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -11,12 +12,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import holder_required
 from billing.links import topup_amount_cents, topup_url
+from core.csv_download import csv_chunks, csv_download
 from core.forms import field_values
 from core.money import format_euro
+from core.paging import filters_query
+from mailboxes.forms import MailboxFilterForm
 from mailboxes.selectors import mailbox_get_for_holder
 
 from .forms import AddonOrderForm
-from .selectors import addon_types_for_comparison, addon_types_for_plan
+from .selectors import MAILBOX_EXPORT_COLUMNS, addon_types_for_comparison, addon_types_for_plan, mailbox_export_rows
 from .services import DuplicateOrder, OrderRefused, mailbox_can_order, order_place, order_quote
 
 
@@ -124,3 +128,17 @@ def _price_terms(quote):
 
 def _mailbox_url(mailbox):
     return reverse("mailbox_detail", args=[mailbox.pk])
+
+
+@holder_required
+@require_GET
+def mailbox_export_csv(request):
+    """Lista caselle PEC as CSV, whole, with the list's filters. Served by this app because each
+    row names the mailbox's add-ons, and mailboxes may not import addons."""
+    filters = MailboxFilterForm(request.GET)
+    if not filters.is_valid():
+        # The list shows what is wrong with the filter, next to it.
+        return redirect(f"{reverse('mailbox_list')}?{filters_query(request.GET)}")
+    rows = mailbox_export_rows(holder=request.holder, **filters.cleaned_data)
+    return csv_download(csv_chunks(MAILBOX_EXPORT_COLUMNS, rows),
+                        filename=f"caselle-pec-{timezone.localdate().isoformat()}.csv")

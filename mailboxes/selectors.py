@@ -24,12 +24,11 @@ def login_mailbox_get(*, mailbox_id, user_id):
     return next(iter(found), None)
 
 
-def mailbox_list_for_holder(*, holder, q="", status="", cursor=FIRST_PAGE):
-    """A page of Lista caselle PEC: the holder's mailboxes, soonest expiry first and then by id, so
-    that every row has one place and pages never overlap; read from ``cursor`` along the
-    (holder, expires_on, id) index. ``q``: part of the address, any case. ``total`` counts the
-    whole list, filtered or not."""
-    conditions, params = ["m.holder_id = %(holder)s"], {"holder": holder.pk}
+def mailbox_list_conditions(*, holder_id, q="", status=""):
+    """The SQL condition on ``mailboxes_mailbox m`` that picks the rows of Lista caselle PEC and its
+    parameters, for every query that must pick the same rows (the list, its count, its CSV export).
+    ``q``: part of the address, any case."""
+    conditions, params = ["m.holder_id = %(holder)s"], {"holder": holder_id}
     if q:
         # Addresses are stored lowercase (a check constraint), so LIKE on the lowered text ignores case.
         conditions.append("m.address LIKE %(address)s ESCAPE '\\'")
@@ -37,7 +36,15 @@ def mailbox_list_for_holder(*, holder, q="", status="", cursor=FIRST_PAGE):
     if status:
         conditions.append("m.status = %(status)s")
         params["status"] = status
-    listed = " AND ".join(conditions)
+    return " AND ".join(conditions), params
+
+
+def mailbox_list_for_holder(*, holder, q="", status="", cursor=FIRST_PAGE):
+    """A page of Lista caselle PEC: the holder's mailboxes, soonest expiry first and then by id, so
+    that every row has one place and pages never overlap; read from ``cursor`` along the
+    (holder, expires_on, id) index; filtered by mailbox_list_conditions. ``total`` counts the whole
+    list, filtered or not."""
+    listed, params = mailbox_list_conditions(holder_id=holder.pk, q=q, status=status)
     beyond, order = cursor.reading(ascending=True)
     from_cursor = "" if cursor.row_id is None else f"""
           AND (m.expires_on, m.id) {beyond} (SELECT c.expires_on, c.id FROM mailboxes_mailbox c
