@@ -200,8 +200,12 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_localstripe")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_localstripe")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_localstripe")
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
+# A Stripe call inside a request must end well before gunicorn's 30 s timeout kills the worker:
+# one attempt waits at most STRIPE_TIMEOUT_SECONDS, and only creating an intent is tried again
+# (docs/billing.md "Stripe calls and their time budget"), so its worst case is 2 × 10 s + 0,5 s.
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10)
 # Retries against real Stripe only: localstripe ignores idempotency keys (billing.stripe_gateway).
-STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
 TOPUP_MIN_CENTS = env.int("TOPUP_MIN_CENTS", default=500)
 TOPUP_MAX_CENTS = env.int("TOPUP_MAX_CENTS", default=500_000)
 TOPUP_SHORTFALL_MIN_CENTS = 50
