@@ -30,11 +30,12 @@ ONE_ATTEMPT = {"max_network_retries": 0}
 class PaymentError(Exception):
     """Stripe refused or could not be reached; ``message`` is safe to show a holder."""
 
-    def __init__(self, message, *, declined=False, payment_intent_id=None):
+    def __init__(self, message, *, declined=False, payment_intent_id=None, failed_attempt=""):
         super().__init__(message)
         self.message = message
         self.declined = declined
         self.payment_intent_id = payment_intent_id
+        self.failed_attempt = failed_attempt
 
 
 class InvalidWebhook(Exception):
@@ -50,6 +51,9 @@ class Intent:
     client_secret: str = ""
     metadata: dict = field(default_factory=dict)
     failure_message: str = ""
+    # What names the last declined attempt (its charge, or its PaymentMethod when no charge was
+    # made), so the same decline reported twice is counted once.
+    failed_attempt: str = ""
 
 
 def is_local():
@@ -91,13 +95,26 @@ def _intent(pi):
         client_secret=pi["client_secret"] if "client_secret" in pi else "",
         metadata=pi["metadata"].to_dict() if "metadata" in pi and pi["metadata"] else {},
         failure_message=(error["message"] if error and "message" in error else "") or "",
+        failed_attempt=_failed_attempt(error),
     )
+
+
+def _failed_attempt(error):
+    if not error:
+        return ""
+    if "charge" in error and error["charge"]:
+        return str(error["charge"])
+    method = error["payment_method"] if "payment_method" in error else None
+    if not method:
+        return ""
+    return method if isinstance(method, str) else str(method["id"])
 
 
 def _payment_error(exc, payment_intent_id=None):
     if isinstance(exc, stripe.CardError):
         return PaymentError(
-            "La carta è stata rifiutata. Prova con un'altra carta.", declined=True, payment_intent_id=payment_intent_id
+            "La carta è stata rifiutata. Prova con un'altra carta.", declined=True, payment_intent_id=payment_intent_id,
+            failed_attempt=_failed_attempt(exc.error),
         )
     logger.warning("Stripe call failed: %r", exc)
     return PaymentError("Il servizio di pagamento non è raggiungibile. Riprova tra qualche minuto.")
