@@ -79,6 +79,11 @@ class TopUp(models.Model):
     # false only for test cards the server confirmed itself.
     confirmed_in_browser = models.BooleanField(default=True)
     failure_message = models.CharField(max_length=300, blank=True)
+    # Where the holder asked for it from (core.client_ip): a decline reported later by Stripe's
+    # webhook counts against this address too (billing.card_testing).
+    client_ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    # When the status poll last asked Stripe about it: at most once per TOPUP_SYNC_INTERVAL_SECONDS.
+    stripe_checked_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -103,3 +108,20 @@ class TopUp(models.Model):
     @property
     def operation_reference(self):
         return f"topup:{self.pk}"
+
+
+class CardDecline(models.Model):
+    """One declined card confirmation of a top-up, however many times and from wherever it is
+    reported (the test-card confirm, the webhook, the status poll): ``attempt`` is unique."""
+
+    topup = models.ForeignKey(TopUp, on_delete=models.PROTECT, related_name="declines")
+    # The failed charge's id, else the PaymentMethod's, else the intent's (one count per intent).
+    attempt = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("carta rifiutata")
+        verbose_name_plural = _("carte rifiutate")
+
+    def __str__(self):
+        return f"{self.attempt} (ricarica #{self.topup_id})"

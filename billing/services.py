@@ -1,10 +1,13 @@
 """Every euro cent moves through wallet_post (SPEC 3.3); top-ups, refunds and adjustments call it."""
 
+import functools
 import logging
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,7 +15,7 @@ from accounts.models import Operation
 from accounts.services import operation_log, operation_settle
 from core.money import format_euro
 
-from . import hooks, stripe_gateway
+from . import card_testing, hooks, stripe_gateway
 from .links import topup_amount_cents
 from .models import LedgerEntry, TopUp, Wallet
 
@@ -128,8 +131,9 @@ def topup_amount_check(*, holder_id, amount_cents):
     )
 
 
-def topup_create(*, holder_id, amount_cents, test_card=None):
-    """Record the top-up, then open its PaymentIntent at Stripe.
+def topup_create(*, holder_id, amount_cents, client_ip=None, test_card=None):
+    """Record the top-up, then open its PaymentIntent at Stripe; refused while the holder or the
+    client address (``client_ip``, core.client_ip) is at the card-testing limit.
 
     Not one transaction on purpose: the TopUp and its idempotency key are committed before Stripe
     is called, so a crash in between leaves a trace, and every network retry of the call carries the
@@ -137,11 +141,14 @@ def topup_create(*, holder_id, amount_cents, test_card=None):
     (stripe_gateway.TEST_CARD_*) pays with a Stripe test card, on a local Stripe only: confirmed by the
     server, or for TEST_CARD_3DS left to Stripe.js in the browser for the 3-D Secure step.
     """
+    if card_testing.topups_suspended(holder_id=holder_id, client_ip=client_ip):
+        raise BillingError(str(card_testing.SUSPENDED_MESSAGE))
     topup_amount_check(holder_id=holder_id, amount_cents=amount_cents)
     if test_card and not stripe_gateway.is_local():
         raise BillingError(_("Le carte di prova si usano solo in modalità di prova."))
     with transaction.atomic():
-        topup = TopUp.objects.create(holder_id=holder_id, amount_cents=amount_cents, idempotency_key=uuid.uuid4().hex)
+        topup = TopUp.objects.create(holder_id=holder_id, amount_cents=amount_cents, idempotency_key=uuid.uuid4().hex,
+                                     client_ip=client_ip)
         operation_log(
             holder_id=holder_id, kind=Operation.Kind.TOPUP, description=_("Ricarica con carta"),
             amount_cents=amount_cents, outcome=Operation.Outcome.PENDING, reference=topup.operation_reference,
@@ -172,7 +179,7 @@ def _topup_confirm_test_card(*, topup_id, payment_intent_id):
         stripe_gateway.intent_confirm(payment_intent_id=payment_intent_id)
     except stripe_gateway.PaymentError as exc:
         if exc.declined:
-            _topup_settle(topup_id=topup_id, status=TopUp.Status.FAILED, message=exc.message)
+            _topup_decline(topup_id=topup_id, attempt=exc.failed_attempt or payment_intent_id, message=exc.message)
 
 
 def _topup_for_intent(intent):
@@ -228,8 +235,34 @@ def topup_fail(*, intent):
     topup = _topup_for_intent(intent)
     if topup is None:
         return None
-    return _topup_settle(topup_id=topup.pk, status=TopUp.Status.FAILED,
-                         message=intent.failure_message or _("Pagamento non riuscito."))
+    return _topup_decline(topup_id=topup.pk, attempt=intent.failed_attempt or intent.id,
+                          message=intent.failure_message or _("Pagamento non riuscito."))
+
+
+@transaction.atomic
+def _topup_decline(*, topup_id, attempt, message):
+    """A declined confirmation, reported by whichever path saw it first or again: counted once
+    against card testing. At the limit the intent is cancelled at Stripe after the commit, so no
+    lock is held across the call; each later report of a decline tries the cancel again."""
+    topup = _topup_settle(topup_id=topup_id, status=TopUp.Status.FAILED, message=message)
+    card_testing.decline_record(topup=topup, attempt=attempt)
+    if topup.status == TopUp.Status.FAILED and card_testing.topups_suspended(
+        holder_id=topup.holder_id, client_ip=topup.client_ip
+    ):
+        transaction.on_commit(functools.partial(_topup_stop_card_testing, topup_id=topup.pk))
+    return topup
+
+
+def _topup_stop_card_testing(*, topup_id):
+    topup = TopUp.objects.get(pk=topup_id)
+    try:
+        stripe_gateway.intent_cancel(payment_intent_id=topup.stripe_payment_intent_id)
+    except stripe_gateway.PaymentError:
+        # Stripe unreachable, or the intent succeeded meanwhile (its webhook credits it).
+        logger.warning("Could not cancel PaymentIntent %s over the decline limit", topup.stripe_payment_intent_id)
+        return
+    logger.warning("PaymentIntent %s cancelled: decline limit reached", topup.stripe_payment_intent_id)
+    _topup_settle(topup_id=topup_id, status=TopUp.Status.CANCELLED, message=str(card_testing.SUSPENDED_MESSAGE))
 
 
 @transaction.atomic
@@ -255,8 +288,12 @@ def _topup_settle(*, topup_id, status, message):
 
 
 def topup_sync(*, topup):
-    """Ask Stripe how an unfinished top-up stands and apply the answer (the return page's path)."""
+    """Ask Stripe how an unfinished top-up stands and apply the answer (the return page's poll),
+    at most once per TOPUP_SYNC_INTERVAL_SECONDS per top-up: in between, the page shows what the
+    database knows and the webhook may land."""
     if topup.status not in (TopUp.Status.PENDING, TopUp.Status.FAILED) or not topup.stripe_payment_intent_id:
+        return topup
+    if not _topup_sync_claim(topup_id=topup.pk):
         return topup
     try:
         intent = stripe_gateway.intent_retrieve(payment_intent_id=topup.stripe_payment_intent_id)
@@ -271,6 +308,16 @@ def topup_sync(*, topup):
     else:
         updated = None
     return updated or topup
+
+
+def _topup_sync_claim(*, topup_id):
+    # One UPDATE decides among polls from every worker: PostgreSQL re-reads the timestamp of a
+    # row it waited for, so of two polls at the same moment exactly one asks Stripe.
+    now = timezone.now()
+    due = Q(stripe_checked_at__isnull=True) | Q(
+        stripe_checked_at__lte=now - timedelta(seconds=settings.TOPUP_SYNC_INTERVAL_SECONDS)
+    )
+    return TopUp.objects.filter(due, pk=topup_id).update(stripe_checked_at=now) == 1
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@
 Everything else sees plain ``Intent`` values and ``PaymentError``, so no Stripe object or
 exception leaks into services, views or tests."""
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -18,16 +19,23 @@ TEST_CARD_OK = "pm_card_visa"
 TEST_CARD_DECLINED = "pm_card_chargeCustomerFail"
 # Stripe's test card that always asks for 3-D Secure; the holder completes it with Stripe.js.
 TEST_CARD_3DS = "4000002760003184"
+# A TCP and TLS handshake with Stripe takes well under a second; the rest of an attempt's
+# STRIPE_TIMEOUT_SECONDS waits for the answer.
+CONNECT_TIMEOUT_SECONDS = 3
+# For a call that a later poll or webhook makes again anyway: one attempt, so two such calls in
+# one request still end well within gunicorn's timeout.
+ONE_ATTEMPT = {"max_network_retries": 0}
 
 
 class PaymentError(Exception):
     """Stripe refused or could not be reached; ``message`` is safe to show a holder."""
 
-    def __init__(self, message, *, declined=False, payment_intent_id=None):
+    def __init__(self, message, *, declined=False, payment_intent_id=None, failed_attempt=""):
         super().__init__(message)
         self.message = message
         self.declined = declined
         self.payment_intent_id = payment_intent_id
+        self.failed_attempt = failed_attempt
 
 
 class InvalidWebhook(Exception):
@@ -43,6 +51,9 @@ class Intent:
     client_secret: str = ""
     metadata: dict = field(default_factory=dict)
     failure_message: str = ""
+    # What names the last declined attempt (its charge, or its PaymentMethod when no charge was
+    # made), so the same decline reported twice is counted once.
+    failed_attempt: str = ""
 
 
 def is_local():
@@ -60,9 +71,17 @@ def js_url():
 def _configure():
     # Read on every call so a settings change (tests, a key rotation) applies at once.
     stripe.api_key = settings.STRIPE_SECRET_KEY
-    stripe.api_base = settings.STRIPE_API_BASE or "https://api.stripe.com"
+    stripe.api_base = settings.STRIPE_API_BASE or stripe.DEFAULT_API_BASE
     # localstripe ignores idempotency keys, so a retried POST there could double a payment.
     stripe.max_network_retries = 0 if settings.STRIPE_API_BASE else settings.STRIPE_MAX_NETWORK_RETRIES
+    stripe.default_http_client = _http_client(settings.STRIPE_TIMEOUT_SECONDS)
+
+
+@functools.lru_cache(maxsize=4)
+def _http_client(timeout_seconds):
+    # One client per timeout value: it keeps its connections to Stripe open between requests.
+    connect = min(CONNECT_TIMEOUT_SECONDS, timeout_seconds / 2)
+    return stripe.RequestsClient(timeout=(connect, timeout_seconds - connect))
 
 
 def _intent(pi):
@@ -76,13 +95,26 @@ def _intent(pi):
         client_secret=pi["client_secret"] if "client_secret" in pi else "",
         metadata=pi["metadata"].to_dict() if "metadata" in pi and pi["metadata"] else {},
         failure_message=(error["message"] if error and "message" in error else "") or "",
+        failed_attempt=_failed_attempt(error),
     )
+
+
+def _failed_attempt(error):
+    if not error:
+        return ""
+    if "charge" in error and error["charge"]:
+        return str(error["charge"])
+    method = error["payment_method"] if "payment_method" in error else None
+    if not method:
+        return ""
+    return method if isinstance(method, str) else str(method["id"])
 
 
 def _payment_error(exc, payment_intent_id=None):
     if isinstance(exc, stripe.CardError):
         return PaymentError(
-            "La carta è stata rifiutata. Prova con un'altra carta.", declined=True, payment_intent_id=payment_intent_id
+            "La carta è stata rifiutata. Prova con un'altra carta.", declined=True, payment_intent_id=payment_intent_id,
+            failed_attempt=_failed_attempt(exc.error),
         )
     logger.warning("Stripe call failed: %r", exc)
     return PaymentError("Il servizio di pagamento non è raggiungibile. Riprova tra qualche minuto.")
@@ -121,7 +153,16 @@ def intent_confirm(*, payment_intent_id):
 def intent_retrieve(*, payment_intent_id):
     _configure()
     try:
-        return _intent(stripe.PaymentIntent.retrieve(payment_intent_id))
+        return _intent(stripe.PaymentIntent.retrieve(payment_intent_id, **ONE_ATTEMPT))
+    except stripe.StripeError as exc:
+        raise _payment_error(exc, payment_intent_id) from exc
+
+
+def intent_cancel(*, payment_intent_id):
+    """Stop the intent taking any more cards. Stripe refuses it once the intent has succeeded."""
+    _configure()
+    try:
+        return _intent(stripe.PaymentIntent.cancel(payment_intent_id, **ONE_ATTEMPT))
     except stripe.StripeError as exc:
         raise _payment_error(exc, payment_intent_id) from exc
 

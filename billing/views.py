@@ -7,12 +7,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import holder_required
+from core.client_ip import client_ip
 from core.forms import field_values
 from core.money import format_euro, parse_euro
 from core.paging import cursor_from_query, first_page_redirect
 from core.ratelimit import topup_rate_limit
 
-from . import stripe_gateway
+from . import card_testing, stripe_gateway
 from .forms import TOPUP_PRESETS_EUROS, OperationFilterForm, TopUpForm
 from .links import amount_text
 from .models import TopUp
@@ -39,18 +40,22 @@ def _initial_amount(text):
 @topup_rate_limit
 def topup_new(request):
     test_mode = stripe_gateway.is_local()
+    address = client_ip(request)
     form = TopUpForm(request.POST or None, holder_id=request.holder.pk, test_mode=test_mode,
                      initial={"amount": _initial_amount(request.GET.get("amount", ""))})
     if request.method == "POST" and form.is_valid():
         try:
             topup = topup_create(holder_id=request.holder.pk, amount_cents=form.cleaned_data["amount"],
-                                 test_card=form.test_card_id())
+                                 client_ip=address, test_card=form.test_card_id())
         except BillingError as exc:
             form.add_error(None, exc.message)
         else:
             return redirect("billing:topup_detail", topup_id=topup.pk)
+    suspended = request.method == "GET" and card_testing.topups_suspended(holder_id=request.holder.pk,
+                                                                          client_ip=address)
     return render(request, "billing/topup_new.html", {
         "form": form, "presets": TOPUP_PRESETS_EUROS, "test_mode": test_mode,
+        "suspended_message": card_testing.SUSPENDED_MESSAGE if suspended else "",
     })
 
 

@@ -200,8 +200,14 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_localstripe")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_localstripe")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_localstripe")
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
+# A Stripe call inside a request must end well before gunicorn's 30 s timeout kills the worker:
+# one attempt waits at most STRIPE_TIMEOUT_SECONDS, and only creating an intent is tried again
+# (docs/billing.md "Stripe calls and their time budget"), so its worst case is 2 × 10 s + 0,5 s.
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10)
 # Retries against real Stripe only: localstripe ignores idempotency keys (billing.stripe_gateway).
-STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
+# The top-up return page polls every 2 s; Stripe is asked about one top-up at most this often.
+TOPUP_SYNC_INTERVAL_SECONDS = env.int("TOPUP_SYNC_INTERVAL_SECONDS", default=5)
 TOPUP_MIN_CENTS = env.int("TOPUP_MIN_CENTS", default=500)
 TOPUP_MAX_CENTS = env.int("TOPUP_MAX_CENTS", default=500_000)
 TOPUP_SHORTFALL_MIN_CENTS = 50
@@ -268,6 +274,9 @@ AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 
 # Card testing (issue 9): PaymentIntents a holder, and a client address, may create per hour.
 TOPUP_RATE_LIMIT_PER_HOUR = env.int("TOPUP_RATE_LIMIT_PER_HOUR", default=10)
+# Declined card confirmations per hour, per holder and per client address: at that many the
+# declined intent is cancelled and new top-ups are refused (billing.card_testing).
+TOPUP_DECLINE_LIMIT_PER_HOUR = env.int("TOPUP_DECLINE_LIMIT_PER_HOUR", default=5)
 
 # Operability (issue 9): a request id on every response and log line, JSON lines in production
 # (LOG_FORMAT=text|json), and the plain 503 page while the database is unreachable.

@@ -153,6 +153,7 @@ def test_the_status_endpoint_reports_pending_then_the_new_balance(holder_client,
         "status": "pending", "balance": "€ 0,00", "message": ""}
     succeeded = stripe_gateway.Intent(id=topup.stripe_payment_intent_id, status="succeeded", amount=1000, currency="eur")
     monkeypatch.setattr(stripe_gateway, "intent_retrieve", lambda *, payment_intent_id: succeeded)
+    TopUp.objects.filter(pk=topup.pk).update(stripe_checked_at=None)  # the next poll is due
     assert holder_client.get(f"/credit/topup/{topup.pk}/status/").json() == {
         "status": "succeeded", "balance": "€ 10,00", "message": ""}
 
