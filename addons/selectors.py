@@ -1,13 +1,24 @@
 import itertools
 import operator
+from datetime import timedelta
 
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from billing.selectors import wallet_balance_cents
 from mailboxes.selectors import mailbox_list_conditions
 
 from .models import Addon, AddonType, Order
+
+# SPEC 3.6: a pending order not paid within 72 hours is cancelled.
+PENDING_ORDER_LIFETIME = timedelta(hours=72)
+
+
+def order_stale_cutoff(*, now=None):
+    """A pending order created before this instant is past its 72 hours: it is cancelled, never
+    completed, whether the hourly cancellation has reached it or not."""
+    return (now or timezone.now()) - PENDING_ORDER_LIFETIME
 
 
 def addon_types_for_comparison():
@@ -21,10 +32,11 @@ def addon_types_for_plan(*, plan_id):
 
 def order_shortfall_cents(*, holder_id):
     """What the holder's pending orders lack beyond the current credit, never negative; billing
-    asks this so a top-up of exactly the shortfall may go under the usual minimum."""
-    pending = Order.objects.filter(holder_id=holder_id, status=Order.Status.PENDING).aggregate(
-        total=Sum("gross_cents")
-    )["total"] or 0
+    asks this so a top-up of exactly the shortfall may go under the usual minimum. An order past
+    its 72 hours lacks nothing: it will not be completed."""
+    pending = Order.objects.filter(
+        holder_id=holder_id, status=Order.Status.PENDING, created_at__gte=order_stale_cutoff()
+    ).aggregate(total=Sum("gross_cents"))["total"] or 0
     return max(0, pending - wallet_balance_cents(holder_id=holder_id)) if pending else 0
 
 

@@ -6,4 +6,4 @@ from .services import orders_cancel_stale
 
 @shared_task
 def orders_cancel_stale_task():
-    return orders_cancel_stale(now=timezone.now())
+    return len(orders_cancel_stale(now=timezone.now()))

@@ -31,12 +31,23 @@ class MailboxAdmin(admin.ModelAdmin):
     list_select_related = ["holder", "plan"]
     search_fields = ["address", "holder__fiscal_code", "holder__last_name", "holder__first_name"]
     raw_id_fields = ["holder"]
-    # Status changes go through the actions, which log them; the password only through the
-    # holder's form or an import, so the hash is never typed or shown here.
+    # Status changes go through the actions, which log and audit them; the password only through
+    # the holder's form or an import, so the hash is never typed or shown here.
     readonly_fields = ["status", "status_changed_on"]
+    # What a mailbox's holder owns and pays for: whose it is, its plan, the term paid, the space
+    # its add-ons bought, its dates. The renewal night, orders, "Rinnova ora" and the import change
+    # them, each with its own record; an edit here would have none, so once the mailbox exists
+    # staff see them and do not type them.
+    readonly_after_creation = ["holder", "plan", "expires_on", "requested_on", "certified_on", "cancelled_on",
+                               "inbox_extra_gb", "archive_extra_gb", "conservation_gb"]
     exclude = ["password_hash"]
     actions = ["suspend", "reactivate"]
     date_hierarchy = "expires_on"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        return [*self.readonly_fields, *self.readonly_after_creation]
 
     @admin.action(description=_("Sospendi le caselle selezionate"))
     def suspend(self, request, queryset):

@@ -191,6 +191,8 @@ for _name in (
 # Mailbox life cycle (SPEC 3.2, 3.7).
 GRACE_PERIOD_DAYS = env.int("GRACE_PERIOD_DAYS", default=90)
 EXPIRY_ALERT_STAGES = sorted(env.list("EXPIRY_ALERT_STAGES", cast=int, default=[90, 60, 30, 15, 7, 1]), reverse=True)
+# Staff are alerted about a mailbox whose renewal failed on this many nights in a row (renewals.failures).
+RENEWAL_FAILURE_ALERT_NIGHTS = env.int("RENEWAL_FAILURE_ALERT_NIGHTS", default=3)
 # Processes per nightly job (run_renewals, send_expiry_alerts and their Celery tasks); 0: one per core.
 NIGHTLY_WORKERS = env.int("NIGHTLY_WORKERS", default=0)
 

@@ -6,7 +6,7 @@ from django.utils.translation import ngettext
 from core.admin import ReadOnlyAdmin
 
 from .alerts import expiry_alerts_resend
-from .models import ExpiryAlert, RenewalCharge
+from .models import ExpiryAlert, RenewalCharge, RenewalFailure
 
 
 @admin.register(ExpiryAlert)
@@ -40,3 +40,13 @@ class RenewalChargeAdmin(ReadOnlyAdmin):
     list_select_related = ["mailbox", "addon__addon_type"]
     raw_id_fields = ["holder", "mailbox", "addon", "ledger_entry"]
 
+
+
+@admin.register(RenewalFailure)
+class RenewalFailureAdmin(ReadOnlyAdmin):
+    """Read-only: the night writes a row when it fails a mailbox and deletes it when it gets through."""
+
+    list_display = ["mailbox", "nights", "first_failed_on", "last_failed_on", "reason"]
+    list_filter = ["last_failed_on"]
+    search_fields = ["=mailbox__address"]
+    list_select_related = ["mailbox"]

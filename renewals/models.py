@@ -77,3 +77,24 @@ class ExpiryAlert(models.Model):
 
     def __str__(self):
         return f"{self.mailbox} · {self.stage} gg · {self.expires_on:%d/%m/%Y}"
+
+
+class RenewalFailure(models.Model):
+    """A due mailbox the renewal night could not get through, kept from one night to the next so
+    a run can tell staff which ones keep failing; deleted when a night gets through it."""
+
+    mailbox = models.OneToOneField(Mailbox, on_delete=models.CASCADE, primary_key=True,
+                                   related_name="renewal_failure", verbose_name=_("casella"))
+    nights = models.PositiveIntegerField(_("notti fallite di fila"), default=1)
+    first_failed_on = models.DateField(_("prima notte fallita"))
+    last_failed_on = models.DateField(_("ultima notte fallita"))
+    reason = models.TextField(_("ultimo errore"))
+
+    class Meta:
+        verbose_name = _("rinnovo non riuscito")
+        verbose_name_plural = _("rinnovi non riusciti")
+        ordering = ["-nights", "mailbox_id"]
+        indexes = [models.Index(fields=["last_failed_on", "nights"])]
+
+    def __str__(self):
+        return f"{self.mailbox} · {self.nights} notti"

@@ -8,21 +8,30 @@ together or not, renew each mailbox once; the unique RenewalCharge period is the
 Locks: every other path takes a holder's wallet, then the mailbox (as addons.services does), so a
 renewal, an order and a landing top-up of the same holder queue behind each other. A batch takes
 the two the other way round but never waits for either (SKIP LOCKED), so it cannot deadlock; what it
-skips goes to a second pass that takes the locks in the usual order and waits."""
+skips goes to a second pass that takes the locks in the usual order and waits.
+
+A mailbox whose transaction fails even alone is remembered and reported (renewals.failures), and
+past its grace period lapses without the renewal (_mailbox_lapse)."""
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 
+from addons.services import addon_deactivate, orders_cancel_stale
 from billing.models import Wallet
 from billing.services import wallet_lock
 from core.money import format_euro
 from mailboxes.models import Mailbox
+from mailboxes.provisioning import provisioner
+from mailboxes.services import mailbox_set_status
 
+from .failures import failure_reason, renewal_failure_record, renewal_failures_alert, renewal_failures_clear
 from .period import RenewalWrites, addons_of_locked, period_renew
 from .pricing import plan_line
 from .selectors import (
+    addons_active,
     addons_active_by_mailbox,
     grace_period,
     holders_with_due_mailboxes_before,
@@ -40,19 +49,30 @@ BATCH_SIZE = 500
 
 def renewals_run(*, on_date, workers=1, dry_run=False, batch_size=BATCH_SIZE, progress=None):
     """The renewal night of ``on_date`` by ``workers`` processes; returns its RenewalSummary.
+    Pending orders past 72 hours are cancelled first: without Redis nothing else would. Staff get
+    one alert listing the mailboxes that keep failing (renewals.failures).
 
     A dry run does all the work inside one transaction and rolls it back, so what it reports is
     exactly what a real run would do, e-mails included (they leave only on commit); it runs in one
-    process (workers.processes_for says when else)."""
+    process (workers.processes_for says when else) and alerts nobody."""
+    night = partial(_night_run, on_date=on_date, workers=workers, dry_run=dry_run, batch_size=batch_size,
+                    progress=progress)
+    if not dry_run:
+        summary = night()
+        renewal_failures_alert(on_date=on_date)
+        return summary
+    with transaction.atomic():
+        summary = night()
+        transaction.set_rollback(True)
+    return summary
+
+
+def _night_run(*, on_date, workers, dry_run, batch_size, progress):
+    summary = RenewalSummary(orders_cancelled=len(orders_cancel_stale()))
     total = renewal_due_count(on_date=on_date)
     processes = processes_for(workers=workers, items=total, batch_size=batch_size, dry_run=dry_run)
     parts = [{"on_date": on_date, "batch_size": batch_size}] * processes
-    if not dry_run:
-        return run_parts(renewals_part, parts, summary=RenewalSummary(), progress=progress, total=total)
-    with transaction.atomic():
-        summary = run_parts(renewals_part, parts, summary=RenewalSummary(), progress=progress, total=total)
-        transaction.set_rollback(True)
-    return summary
+    return run_parts(renewals_part, parts, summary=summary, progress=progress, total=total)
 
 
 def renewals_part(*, on_date, batch_size=BATCH_SIZE, report=None):
@@ -158,11 +178,50 @@ def _mailbox_renew(*, mailbox_id, holder_id, on_date):
                 .filter(renewal_due_q(on_date), pk=mailbox_id, holder_id=holder_id)
             )
             return _renew_locked(mailboxes=mailboxes, wallets={holder_id: wallet}, on_date=on_date)
-    except Exception:
+    except Exception as error:
         # One broken mailbox must not stop the night; its transaction rolled back alone and the
         # next run retries it.
         logger.exception("Renewal of mailbox %s failed", mailbox_id)
-        return RenewalSummary(failed=1)
+        return _mailbox_failed(mailbox_id=mailbox_id, holder_id=holder_id, on_date=on_date, error=error)
+
+
+def _mailbox_failed(*, mailbox_id, holder_id, on_date, error):
+    """A due mailbox the night could not get through: remembered (renewals.failures) and, once
+    past its grace period, let lapse without the renewal that keeps failing."""
+    summary, reason = RenewalSummary(failed=1), failure_reason(error)
+    try:
+        if _mailbox_lapse(mailbox_id=mailbox_id, holder_id=holder_id, on_date=on_date, summary=summary):
+            reason += "; scaduta senza rinnovo: periodo di tolleranza terminato"
+    except Exception:
+        logger.exception("Mailbox %s could not lapse either", mailbox_id)
+    failure = renewal_failure_record(mailbox_id=mailbox_id, on_date=on_date, reason=reason)
+    summary.failures.append((failure.mailbox.address, reason, failure.nights))
+    return summary
+
+
+def _mailbox_lapse(*, mailbox_id, holder_id, on_date, summary):
+    """A certified mailbox whose renewal still fails after its grace period (D − E > grace) takes
+    the path of one the credit does not cover (SPEC 3.7 step 1): scaduta, its add-ons off, and
+    cessata the next night, so it never stays certified unpaid. Nothing is charged. Inside the
+    grace period it stays as it is and the next night tries again. Returns whether it lapsed."""
+    with transaction.atomic():
+        wallet_lock(holder_id=holder_id)
+        mailbox = (
+            Mailbox.objects.select_for_update(of=("self",)).select_related("plan", "holder")
+            .filter(pk=mailbox_id, status=Mailbox.Status.CERTIFIED, expires_on__lt=on_date - grace_period()).first()
+        )
+        if mailbox is None:
+            return False
+        addons = addons_of_locked(mailbox, list(addons_active(mailbox_id=mailbox_id)))
+        for addon in addons:
+            addon_deactivate(addon=addon, on_date=on_date, description=DEACTIVATION_EXPIRED)
+        mailbox_set_status(mailbox=mailbox, status=Mailbox.Status.EXPIRED, on_date=on_date,
+                           description=f"Casella scaduta il {mailbox.expires_on:%d/%m/%Y}: rinnovo non riuscito "
+                                       f"entro il periodo di tolleranza di {grace_period().days} giorni")
+        provisioner().request(mailbox=mailbox, action="status", status=Mailbox.Status.EXPIRED)
+    summary.expired += 1
+    summary.deactivated += len(addons)
+    return True
 
 
 def _renew_locked(*, mailboxes, wallets, on_date):
@@ -175,6 +234,7 @@ def _renew_locked(*, mailboxes, wallets, on_date):
         _mailbox_night(mailbox=mailbox, addons=addons_of_locked(mailbox, addons.get(mailbox.pk, [])),
                        wallet=wallets[mailbox.holder_id], writes=writes, summary=summary)
     writes.flush()
+    renewal_failures_clear(mailbox_ids=[mailbox.pk for mailbox in mailboxes])
     return summary
 
 

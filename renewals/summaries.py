@@ -1,13 +1,13 @@
 """What each nightly job returns: one summary of counters, which the summaries of its parts
 (batches, worker processes, Celery tasks) add up to."""
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 
 class JobSummary:
     def add(self, other):
-        for field in fields(self):
-            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
+        for counter in fields(self):
+            setattr(self, counter.name, getattr(self, counter.name) + getattr(other, counter.name))
 
 
 @dataclass
@@ -21,11 +21,19 @@ class RenewalSummary(JobSummary):
     emails_sent: int = 0
     debited_cents: int = 0
     failed: int = 0
+    # (address, reason, nights failed in a row) of each failed mailbox: plain tuples, so a Celery
+    # part task returns them as JSON.
+    failures: list = field(default_factory=list)
+    orders_cancelled: int = 0
 
     @property
     def done(self):
         """Mailboxes gone through, for the progress bar."""
         return self.mailboxes + self.failed
+
+    def failed_mailboxes(self):
+        """The failures by address, each once: two parts may both have tried a mailbox that failed."""
+        return sorted({address: (address, reason, nights) for address, reason, nights in self.failures}.values())
 
 
 @dataclass

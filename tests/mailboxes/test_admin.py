@@ -1,9 +1,12 @@
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Holder, Operation, User
-from mailboxes.models import Mailbox, ProvisioningRequest
+from audit.models import AuditEntry
+from mailboxes.models import Mailbox, Plan, ProvisioningRequest
 from tests.factories import PASSWORD, make_holder, make_mailbox, make_mailboxes
 
 
@@ -115,6 +118,43 @@ def test_the_status_cannot_be_edited_in_the_mailbox_form(staff_client, mailbox):
     page = staff_client.get(f"/admin/mailboxes/mailbox/{mailbox.pk}/change/").content.decode()
     assert 'name="status"' not in page
     assert 'name="password_hash"' not in page
+
+
+def test_a_change_form_post_cannot_move_a_mailboxs_expiry_plan_holder_or_status(staff_client, mailbox):
+    before = Mailbox.objects.values().get(pk=mailbox.pk)
+    other_holder = make_holder()
+    url = f"/admin/mailboxes/mailbox/{mailbox.pk}/change/"
+    page = staff_client.get(url).content.decode()
+    for field in ["expires_on", "plan", "holder", "status", "inbox_extra_gb"]:
+        assert f'name="{field}"' not in page, field
+
+    response = staff_client.post(url, {
+        "address": mailbox.address, "end_client": "on", "auto_renew": "on",
+        "expires_on": "2099-12-31", "plan": Plan.objects.get(code="pro").pk, "holder": other_holder.pk,
+        "status": Mailbox.Status.CERTIFIED, "inbox_extra_gb": "50", "certified_on": "2020-01-01",
+    })
+
+    assert response.status_code == 302
+    after = Mailbox.objects.values().get(pk=mailbox.pk)
+    assert after == {**before, "end_client": True}
+    assert after["expires_on"] != date(2099, 12, 31)
+    assert not AuditEntry.objects.exists()
+    assert not Operation.objects.filter(kind=Operation.Kind.STATUS).exists()
+
+
+def test_staff_still_give_a_new_mailbox_its_holder_plan_and_expiry(staff_client, holder):
+    page = staff_client.get("/admin/mailboxes/mailbox/add/").content.decode()
+    for field in ["expires_on", "plan", "holder"]:
+        assert f'name="{field}"' in page, field
+    assert 'name="status"' not in page
+
+
+def test_a_status_change_by_action_is_audited_with_who_before_and_after(staff_client, mailbox):
+    staff_client.post("/admin/mailboxes/mailbox/", {"action": "suspend", "_selected_action": [mailbox.pk]})
+
+    entry = AuditEntry.objects.get()
+    assert (entry.user.username, entry.action, entry.object_id) == ("operatore", "mailbox_suspend", str(mailbox.pk))
+    assert (entry.before, entry.after) == ({"status": "certificata"}, {"status": "sospesa"})
 
 
 def test_staff_edits_of_a_holder_are_validated_and_logged(staff_client, holder):

@@ -29,7 +29,7 @@ from audit.models import AuditEntry
 from billing.models import LedgerEntry, TopUp, Wallet
 from invoices.services import invoice_issue_many
 from mailboxes.models import Plan, ProvisioningRequest
-from renewals.models import ExpiryAlert, RenewalCharge
+from renewals.models import ExpiryAlert, RenewalCharge, RenewalFailure
 from tests.factories import BILLING_ADDRESS, make_holder, make_mailboxes
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +124,11 @@ def _expiry_alert(holder, mailbox):
     return ExpiryAlert(holder=holder, mailbox=mailbox, expires_on=mailbox.expires_on, stage=30, sent_at=timezone.now())
 
 
+def _renewal_failure(holder, mailbox):
+    return RenewalFailure(mailbox=mailbox, first_failed_on=mailbox.expires_on, last_failed_on=mailbox.expires_on,
+                          reason="PlatformRefused: piattaforma non raggiungibile")
+
+
 def _audit_entries(count):
     staff, plan = _users(1)[0], Plan.objects.get(code="standard")
     AuditEntry.objects.bulk_create(
@@ -171,6 +176,7 @@ BUILDERS = {
     "invoices.Invoice": _invoices,
     "renewals.ExpiryAlert": lambda count: _per_mailbox(count, ExpiryAlert, _expiry_alert),
     "renewals.RenewalCharge": lambda count: _per_mailbox(count, RenewalCharge, _renewal_charge),
+    "renewals.RenewalFailure": lambda count: _per_mailbox(count, RenewalFailure, _renewal_failure),
     "audit.AuditEntry": _audit_entries,
     "otp_totp.TOTPDevice": lambda count: TOTPDevice.objects.bulk_create(
         TOTPDevice(user=user, name="totp") for user in _users(count)),

@@ -1,11 +1,15 @@
+from django.core.management.base import CommandError
+
 from core.money import format_euro
+from renewals.failures import capped
 from renewals.night import renewals_run
 
 from ._nightly import NightlyCommand
 
 
 class Command(NightlyCommand):
-    help = "Rinnovi della notte (SPEC 3.7): rinnova, disattiva, fa scadere e cessa le caselle dovute."
+    help = ("Rinnovi della notte (SPEC 3.7): annulla gli ordini in attesa da più di 72 ore, poi rinnova, disattiva, "
+            "fa scadere e cessa le caselle dovute. Esce con stato 1 se una casella non è stata elaborata.")
 
     def handle(self, *args, **options):
         day, dry_run = self.day(options), options["dry_run"]
@@ -20,5 +24,10 @@ class Command(NightlyCommand):
             f"{summary.terminated} cessate, {summary.emails_sent} e-mail inviate, "
             f"{format_euro(summary.debited_cents)} addebitati, {summary.failed} errori."
         )
-        if summary.failed:
-            self.stderr.write(f"{summary.failed} caselle non elaborate: vedi il log; il prossimo avvio le riprova.")
+        self.stdout.write(f"{prefix}Ordini in attesa da più di 72 ore annullati: {summary.orders_cancelled}.")
+        failed = summary.failed_mailboxes()
+        if failed:
+            for line in capped([f"{address}: {reason} (notti di fila: {nights})" for address, reason, nights in failed]):
+                self.stderr.write(line)
+            raise CommandError(f"{len(failed)} caselle non elaborate (elenco sopra, dettagli nel log); "
+                               "il prossimo avvio le riprova.")
