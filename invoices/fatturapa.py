@@ -58,12 +58,14 @@ _BEYOND_LATIN_1 = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Œ
                                  "“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "..."})
 
 
-def _latin(text, limit):
-    """Fit free text to the schema's Latin strings: Basic Latin and Latin-1 only, one line, at most
-    ``limit`` characters (anything else is transliterated, or replaced by '?')."""
+def _latin(text, limit, *, basic=False):
+    """Fit free text to the schema's Latin strings: Basic Latin and Latin-1 only (Basic Latin alone
+    when ``basic``), one line, at most ``limit`` characters (anything else is transliterated, or
+    replaced by '?')."""
+    beyond = 128 if basic else 256
     out = []
     for char in " ".join(str(text).split()).translate(_BEYOND_LATIN_1):
-        if ord(char) < 256:
+        if ord(char) < beyond:
             out.append(char)
             continue
         ascii_form = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
@@ -165,6 +167,7 @@ def _body(root, invoice):
         description = f"{line.description} - {line.mailbox_address}" if line.mailbox_address else line.description
         _sub(detail, "Descrizione", _latin(description, 1000))
         _sub(detail, "Quantita", f"{line.quantity}.00")
+        _sub(detail, "UnitaMisura", _latin(line.unit, 10, basic=True))
         if line.period_start and line.period_end:
             _sub(detail, "DataInizioPeriodo", line.period_start.isoformat())
             _sub(detail, "DataFinePeriodo", line.period_end.isoformat())

@@ -11,7 +11,8 @@ from . import conf
 from .models import Invoice, InvoiceCounter, InvoiceLine
 
 LINE_FIELDS = (
-    "description", "mailbox_address", "period_start", "period_end", "quantity", "unit_price_cents", "net_cents",
+    "description", "mailbox_address", "period_start", "period_end", "quantity", "unit", "unit_price_cents",
+    "net_cents",
 )
 # What a credit note copies from the invoice it reverses.
 COPIED_FIELDS = (
@@ -34,8 +35,9 @@ def invoice_issue(*, holder, reference, lines, issued_on=None):
     Call it inside the transaction that debits the wallet: the number is taken there, so a
     rolled-back payment gives its number back and a committed one always has its invoice.
     IVA is computed once, on the net total, half-up (invoices.vat). Calling again with the same
-    reference returns the invoice already issued. ``lines``: dicts with LINE_FIELDS; each line's
-    net must be quantity × unit price (the unit price covers the line's whole period)."""
+    reference returns the invoice already issued. ``lines``: dicts with LINE_FIELDS; ``unit`` says
+    what the quantity counts ("GB", "anno"); each line's net must be quantity × unit price (the
+    unit price covers the line's whole period)."""
     if not connection.in_atomic_block:
         raise InvoiceError(_("La fattura si emette nella stessa transazione dell'addebito."))
     existing = Invoice.objects.filter(reference=reference).first()
@@ -174,17 +176,17 @@ def _buyer_fields(holder):
 
 
 def _line_check(line):
-    required = ("description", "quantity", "unit_price_cents", "net_cents")
+    required = ("description", "quantity", "unit", "unit_price_cents", "net_cents")
     missing = [name for name in required if line.get(name) in (None, "")]
     if missing:
         raise InvoiceError(_("Riga di fattura incompleta: manca %(fields)s.") % {"fields": ", ".join(missing)})
-    quantity, unit, net = line["quantity"], line["unit_price_cents"], line["net_cents"]
-    if not all(isinstance(value, int) for value in (quantity, unit, net)):
+    quantity, unit_price, net = line["quantity"], line["unit_price_cents"], line["net_cents"]
+    if not all(isinstance(value, int) for value in (quantity, unit_price, net)):
         raise InvoiceError(_("Quantità e importi di una riga di fattura sono numeri interi (centesimi)."))
-    if net <= 0 or quantity <= 0 or unit <= 0:
+    if net <= 0 or quantity <= 0 or unit_price <= 0:
         # A free activation is not invoiced: the caller simply does not call invoice_issue.
         raise InvoiceError(_("Una riga di fattura deve avere quantità e importo maggiori di zero."))
-    if net != quantity * unit:
+    if net != quantity * unit_price:
         raise InvoiceError(
             _("Riga \"%(description)s\": l'imponibile deve essere quantità × prezzo unitario.")
             % {"description": line["description"]}
@@ -195,6 +197,7 @@ def _line_check(line):
         "period_start": line.get("period_start"),
         "period_end": line.get("period_end"),
         "quantity": quantity,
-        "unit_price_cents": unit,
+        "unit": str(line["unit"])[:20],
+        "unit_price_cents": unit_price,
         "net_cents": net,
     }
