@@ -1,11 +1,9 @@
-"""FatturaPA 1.2 (FPR12) XML for one invoice or credit note, its SdI file name, and a period's zip.
+"""FatturaPA 1.2 (FPR12) XML for one invoice or credit note, its SdI file name and its schema check.
 
 Amounts are written from integer cents with string formatting, never through floats."""
 
-import io
 import re
 import unicodedata
-import zipfile
 from functools import cache
 from pathlib import Path
 
@@ -225,22 +223,3 @@ def xml_errors(document):
     if xsd.validate(etree.fromstring(document, etree.XMLParser(no_network=True))):
         return []
     return [f"riga {error.line}: {error.message}" for error in xsd.error_log]
-
-
-def export_zip(invoices):
-    """(zip bytes, {invoice number: [errors]}). Every invoice is checked against the schema first;
-    when any fails, no zip is made, so an intermediary never receives a partial, invalid period."""
-    documents, problems = [], {}
-    for invoice in invoices:
-        document = invoice_xml(invoice)
-        errors = xml_errors(document)
-        if errors:
-            problems[invoice.number] = errors
-        documents.append((file_name(invoice), document))
-    if problems:
-        return None, problems
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, document in documents:
-            archive.writestr(name, document)
-    return buffer.getvalue(), {}

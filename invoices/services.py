@@ -9,16 +9,15 @@ from invoices.vat import VAT_RATE_PERCENT, vat_cents
 
 from . import conf
 from .models import Invoice, InvoiceCounter, InvoiceLine
+from .selectors import invoice_buyer_missing, invoice_missing_data
 
 LINE_FIELDS = (
     "description", "mailbox_address", "period_start", "period_end", "quantity", "unit", "unit_price_cents",
     "net_cents",
 )
+BUYER_FIELDS = tuple(field.attname for field in Invoice._meta.fields if field.name.startswith("buyer_"))
 # What a credit note copies from the invoice it reverses.
-COPIED_FIELDS = (
-    "holder_id", "seller", "vat_rate_percent", "net_cents", "vat_cents", "gross_cents",
-    *(field.attname for field in Invoice._meta.fields if field.name.startswith("buyer_")),
-)
+COPIED_FIELDS = ("holder_id", "seller", "vat_rate_percent", "net_cents", "vat_cents", "gross_cents", *BUYER_FIELDS)
 
 
 class InvoiceError(Exception):
@@ -130,6 +129,32 @@ def credit_note_issue(*, invoice, staff_user, reason, issued_on=None):
         for line in invoice.lines.all()
     )
     return note
+
+
+def invoice_buyer_complete_many(*, invoices):
+    """Copy the holder's billing data, as they are now, into each of ``invoices`` whose copy of its
+    buyer is incomplete, once the holder has completed them. Returns those completed, updated in
+    memory too.
+
+    The export calls it. Such a document was never sent to SdI (the export skips it), so it is not
+    yet a fattura elettronica and may still take its buyer's data; a document complete when issued
+    is never touched, so what was sent stays what is stored."""
+    pending = {invoice.pk: invoice for invoice in invoices if invoice_buyer_missing(invoice)}
+    if not pending:
+        return []
+    completed = []
+    with transaction.atomic():
+        rows = (Invoice.objects.select_for_update(of=("self",)).select_related("holder")
+                .filter(pk__in=pending).order_by("pk"))
+        for row in rows:
+            # Re-checked under the lock: another export may have completed it meanwhile.
+            if invoice_buyer_missing(row) and not invoice_missing_data(row.holder):
+                invoice = pending[row.pk]
+                for name, value in _buyer_fields(row.holder).items():
+                    setattr(invoice, name, value)
+                completed.append(invoice)
+        Invoice.objects.bulk_update(completed, fields=list(BUYER_FIELDS))
+    return completed
 
 
 def _number_take(issued_on, count=1):
