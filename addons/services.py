@@ -319,7 +319,8 @@ def _order_complete(*, order, mailbox, today: date):
         invoice_issue(holder=order.holder, reference=_reference(order), lines=[{
             "description": description, "mailbox_address": mailbox.address,
             "period_start": today, "period_end": order.ends_on, "quantity": order.quantity,
-            "unit_price_cents": order.unit_price_cents * order.years, "net_cents": order.net_cents,
+            "unit": order.addon_type.unit, "unit_price_cents": order.unit_price_cents * order.years,
+            "net_cents": order.net_cents,
         }])
     order.status = Order.Status.COMPLETED
     order.completed_at = timezone.now()

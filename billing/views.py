@@ -12,6 +12,7 @@ from core.forms import field_values
 from core.money import format_euro, parse_euro
 from core.paging import cursor_from_query, first_page_redirect
 from core.ratelimit import topup_rate_limit
+from invoices.selectors import invoice_missing_data
 
 from . import card_testing, stripe_gateway
 from .forms import TOPUP_PRESETS_EUROS, OperationFilterForm, TopUpForm
@@ -128,4 +129,7 @@ def stripe_webhook(request):
 
 @holder_required
 def dashboard(request):
-    return render(request, "billing/dashboard.html", {"balance_cents": holder_balance_cents(request.holder)})
+    return render(request, "billing/dashboard.html", {
+        "balance_cents": holder_balance_cents(request.holder),
+        "billing_data_missing": invoice_missing_data(request.holder),
+    })

@@ -13,7 +13,7 @@ from audit.services import audit_record
 from core.admin import ReadOnlyAdmin
 from core.money import format_euro
 
-from .fatturapa import export_zip
+from .export import fatturapa_export
 from .forms import CreditNoteForm
 from .models import Invoice, InvoiceLine
 from .selectors import invoices_for_export
@@ -94,12 +94,12 @@ class InvoiceAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Esporta le selezionate in FatturaPA (zip)"))
     def export_fatturapa(self, request, queryset):
-        archive, problems = export_zip(invoices_for_export(queryset=queryset))
-        if problems:
-            for number, errors in problems.items():
-                self.message_user(request, _("%(number)s non supera lo schema FatturaPA: %(error)s")
-                                  % {"number": number, "error": errors[0]}, messages.ERROR)
+        export = fatturapa_export(invoices=invoices_for_export(queryset=queryset))
+        for item in export.skipped:
+            self.message_user(request, _("%(number)s non esportata (%(buyer)s): %(reason)s")
+                              % {"number": item.number, "buyer": item.buyer, "reason": item.reason}, messages.ERROR)
+        if not export.file_names:
             return None
-        response = HttpResponse(archive, content_type="application/zip")
+        response = HttpResponse(export.archive, content_type="application/zip")
         response["Content-Disposition"] = 'attachment; filename="fatturapa.zip"'
         return response

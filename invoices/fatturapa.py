@@ -1,11 +1,9 @@
-"""FatturaPA 1.2 (FPR12) XML for one invoice or credit note, its SdI file name, and a period's zip.
+"""FatturaPA 1.2 (FPR12) XML for one invoice or credit note, its SdI file name and its schema check.
 
 Amounts are written from integer cents with string formatting, never through floats."""
 
-import io
 import re
 import unicodedata
-import zipfile
 from functools import cache
 from pathlib import Path
 
@@ -58,12 +56,14 @@ _BEYOND_LATIN_1 = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Œ
                                  "“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "..."})
 
 
-def _latin(text, limit):
-    """Fit free text to the schema's Latin strings: Basic Latin and Latin-1 only, one line, at most
-    ``limit`` characters (anything else is transliterated, or replaced by '?')."""
+def _latin(text, limit, *, basic=False):
+    """Fit free text to the schema's Latin strings: Basic Latin and Latin-1 only (Basic Latin alone
+    when ``basic``), one line, at most ``limit`` characters (anything else is transliterated, or
+    replaced by '?')."""
+    beyond = 128 if basic else 256
     out = []
     for char in " ".join(str(text).split()).translate(_BEYOND_LATIN_1):
-        if ord(char) < 256:
+        if ord(char) < beyond:
             out.append(char)
             continue
         ascii_form = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
@@ -165,6 +165,7 @@ def _body(root, invoice):
         description = f"{line.description} - {line.mailbox_address}" if line.mailbox_address else line.description
         _sub(detail, "Descrizione", _latin(description, 1000))
         _sub(detail, "Quantita", f"{line.quantity}.00")
+        _sub(detail, "UnitaMisura", _latin(line.unit, 10, basic=True))
         if line.period_start and line.period_end:
             _sub(detail, "DataInizioPeriodo", line.period_start.isoformat())
             _sub(detail, "DataFinePeriodo", line.period_end.isoformat())
@@ -222,22 +223,3 @@ def xml_errors(document):
     if xsd.validate(etree.fromstring(document, etree.XMLParser(no_network=True))):
         return []
     return [f"riga {error.line}: {error.message}" for error in xsd.error_log]
-
-
-def export_zip(invoices):
-    """(zip bytes, {invoice number: [errors]}). Every invoice is checked against the schema first;
-    when any fails, no zip is made, so an intermediary never receives a partial, invalid period."""
-    documents, problems = [], {}
-    for invoice in invoices:
-        document = invoice_xml(invoice)
-        errors = xml_errors(document)
-        if errors:
-            problems[invoice.number] = errors
-        documents.append((file_name(invoice), document))
-    if problems:
-        return None, problems
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, document in documents:
-            archive.writestr(name, document)
-    return buffer.getvalue(), {}

@@ -121,6 +121,8 @@ class InvoiceLine(models.Model):
     period_start = models.DateField(_("dal"), null=True, blank=True)
     period_end = models.DateField(_("al"), null=True, blank=True)
     quantity = models.PositiveIntegerField(_("quantità"))
+    # What the quantity counts ("GB", "anno"): FatturaPA's UnitaMisura beside Quantita.
+    unit = models.CharField(_("unità di misura"), max_length=20)
     unit_price_cents = models.BigIntegerField(_("prezzo unitario (centesimi)"))
     net_cents = models.BigIntegerField(_("imponibile (centesimi)"))
 

@@ -1,5 +1,5 @@
 from django.db.models import Prefetch
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.paging import FIRST_PAGE, PAGE_SIZE, KeysetPage, fetch_all
 
@@ -48,19 +48,37 @@ def _with_lines(invoices):
     )
 
 
+# What an invoice needs of its buyer (SPEC 3.9; FatturaPA's Sede and recipient): each part, as the
+# holder is asked for it and as staff are told an invoice lacks it.
+_ADDRESS_PARTS = (
+    ("street", gettext_lazy("Indica l'indirizzo di fatturazione."), gettext_lazy("indirizzo")),
+    ("postal_code", gettext_lazy("Indica il CAP."), gettext_lazy("CAP")),
+    ("city", gettext_lazy("Indica la città."), gettext_lazy("città")),
+    ("province", gettext_lazy("Indica la provincia."), gettext_lazy("provincia")),
+)
+_COMPANY_RECIPIENT = (
+    gettext_lazy("Per un'azienda indica il codice destinatario o la PEC per le fatture elettroniche."),
+    gettext_lazy("codice destinatario o PEC per le fatture (azienda)"),
+)
+
+
+def _billing_gaps(value):
+    """(what the holder is asked, what staff are told) for each part missing from billing data read
+    through ``value(field)``."""
+    gaps = [(ask, name) for field, ask, name in _ADDRESS_PARTS if not (value(field) or "").strip()]
+    is_company = bool(value("company_name").strip() or value("vat_number").strip())
+    if is_company and not (value("sdi_code").strip() or value("invoice_pec").strip()):
+        gaps.append(_COMPANY_RECIPIENT)
+    return gaps
+
+
 def invoice_missing_data(holder):
-    """What the holder's profile lacks before an invoice can be made out to them (SPEC 3.9,
-    FatturaPA Sede and recipient), as messages to show; empty when nothing is missing."""
-    missing = []
-    for field, message in (
-        ("street", _("Indica l'indirizzo di fatturazione.")),
-        ("postal_code", _("Indica il CAP.")),
-        ("city", _("Indica la città.")),
-        ("province", _("Indica la provincia.")),
-    ):
-        if not (getattr(holder, field) or "").strip():
-            missing.append(message)
-    is_company = bool(holder.company_name.strip() or holder.vat_number.strip())
-    if is_company and not (holder.sdi_code.strip() or holder.invoice_pec.strip()):
-        missing.append(_("Per un'azienda indica il codice destinatario o la PEC per le fatture elettroniche."))
-    return missing
+    """What the holder's profile lacks before an invoice can be made out to them, as messages to
+    show; empty when nothing is missing. Reads only the holder's fields: no query."""
+    return [str(ask) for ask, _name in _billing_gaps(lambda field: getattr(holder, field))]
+
+
+def invoice_buyer_missing(invoice):
+    """What an issued document's copy of its buyer's data lacks, named for staff; empty when it
+    can be sent to SdI."""
+    return [str(name) for _ask, name in _billing_gaps(lambda field: getattr(invoice, f"buyer_{field}"))]

@@ -9,15 +9,15 @@ from invoices.vat import VAT_RATE_PERCENT, vat_cents
 
 from . import conf
 from .models import Invoice, InvoiceCounter, InvoiceLine
+from .selectors import invoice_buyer_missing, invoice_missing_data
 
 LINE_FIELDS = (
-    "description", "mailbox_address", "period_start", "period_end", "quantity", "unit_price_cents", "net_cents",
+    "description", "mailbox_address", "period_start", "period_end", "quantity", "unit", "unit_price_cents",
+    "net_cents",
 )
+BUYER_FIELDS = tuple(field.attname for field in Invoice._meta.fields if field.name.startswith("buyer_"))
 # What a credit note copies from the invoice it reverses.
-COPIED_FIELDS = (
-    "holder_id", "seller", "vat_rate_percent", "net_cents", "vat_cents", "gross_cents",
-    *(field.attname for field in Invoice._meta.fields if field.name.startswith("buyer_")),
-)
+COPIED_FIELDS = ("holder_id", "seller", "vat_rate_percent", "net_cents", "vat_cents", "gross_cents", *BUYER_FIELDS)
 
 
 class InvoiceError(Exception):
@@ -34,8 +34,9 @@ def invoice_issue(*, holder, reference, lines, issued_on=None):
     Call it inside the transaction that debits the wallet: the number is taken there, so a
     rolled-back payment gives its number back and a committed one always has its invoice.
     IVA is computed once, on the net total, half-up (invoices.vat). Calling again with the same
-    reference returns the invoice already issued. ``lines``: dicts with LINE_FIELDS; each line's
-    net must be quantity × unit price (the unit price covers the line's whole period)."""
+    reference returns the invoice already issued. ``lines``: dicts with LINE_FIELDS; ``unit`` says
+    what the quantity counts ("GB", "anno"); each line's net must be quantity × unit price (the
+    unit price covers the line's whole period)."""
     if not connection.in_atomic_block:
         raise InvoiceError(_("La fattura si emette nella stessa transazione dell'addebito."))
     existing = Invoice.objects.filter(reference=reference).first()
@@ -130,6 +131,32 @@ def credit_note_issue(*, invoice, staff_user, reason, issued_on=None):
     return note
 
 
+def invoice_buyer_complete_many(*, invoices):
+    """Copy the holder's billing data, as they are now, into each of ``invoices`` whose copy of its
+    buyer is incomplete, once the holder has completed them. Returns those completed, updated in
+    memory too.
+
+    The export calls it. Such a document was never sent to SdI (the export skips it), so it is not
+    yet a fattura elettronica and may still take its buyer's data; a document complete when issued
+    is never touched, so what was sent stays what is stored."""
+    pending = {invoice.pk: invoice for invoice in invoices if invoice_buyer_missing(invoice)}
+    if not pending:
+        return []
+    completed = []
+    with transaction.atomic():
+        rows = (Invoice.objects.select_for_update(of=("self",)).select_related("holder")
+                .filter(pk__in=pending).order_by("pk"))
+        for row in rows:
+            # Re-checked under the lock: another export may have completed it meanwhile.
+            if invoice_buyer_missing(row) and not invoice_missing_data(row.holder):
+                invoice = pending[row.pk]
+                for name, value in _buyer_fields(row.holder).items():
+                    setattr(invoice, name, value)
+                completed.append(invoice)
+        Invoice.objects.bulk_update(completed, fields=list(BUYER_FIELDS))
+    return completed
+
+
 def _number_take(issued_on, count=1):
     """Lock the year's counter and take its next ``count`` numbers; returns (counter, the date to
     print), the counter's last_sequence being the last number taken."""
@@ -174,17 +201,17 @@ def _buyer_fields(holder):
 
 
 def _line_check(line):
-    required = ("description", "quantity", "unit_price_cents", "net_cents")
+    required = ("description", "quantity", "unit", "unit_price_cents", "net_cents")
     missing = [name for name in required if line.get(name) in (None, "")]
     if missing:
         raise InvoiceError(_("Riga di fattura incompleta: manca %(fields)s.") % {"fields": ", ".join(missing)})
-    quantity, unit, net = line["quantity"], line["unit_price_cents"], line["net_cents"]
-    if not all(isinstance(value, int) for value in (quantity, unit, net)):
+    quantity, unit_price, net = line["quantity"], line["unit_price_cents"], line["net_cents"]
+    if not all(isinstance(value, int) for value in (quantity, unit_price, net)):
         raise InvoiceError(_("Quantità e importi di una riga di fattura sono numeri interi (centesimi)."))
-    if net <= 0 or quantity <= 0 or unit <= 0:
+    if net <= 0 or quantity <= 0 or unit_price <= 0:
         # A free activation is not invoiced: the caller simply does not call invoice_issue.
         raise InvoiceError(_("Una riga di fattura deve avere quantità e importo maggiori di zero."))
-    if net != quantity * unit:
+    if net != quantity * unit_price:
         raise InvoiceError(
             _("Riga \"%(description)s\": l'imponibile deve essere quantità × prezzo unitario.")
             % {"description": line["description"]}
@@ -195,6 +222,7 @@ def _line_check(line):
         "period_start": line.get("period_start"),
         "period_end": line.get("period_end"),
         "quantity": quantity,
-        "unit_price_cents": unit,
+        "unit": str(line["unit"])[:20],
+        "unit_price_cents": unit_price,
         "net_cents": net,
     }

@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 
 from billing.links import topup_url
 from core.money import format_euro
+from invoices.selectors import invoice_missing_data
 
 from .pricing import renewal_quote
 
@@ -41,10 +42,13 @@ def expiry_alert_message(*, holder, mailboxes, balance_cents, on_date):
                 "total": format_euro(quote.total_gross_cents),
             })
             total += quote.total_gross_cents
+        # The renewal runs and is invoiced all the same; the invoice reaches SdI once the data are complete.
+        billing_data_missing = invoice_missing_data(holder)
     shortfall = max(0, total - balance_cents)
     return _message(holder=holder, template="expiry_alert", context={
         "entries": entries, "total_cents": total, "balance_cents": balance_cents,
         "shortfall_cents": shortfall, "topup_url": topup_url(shortfall, absolute=True),
+        "billing_data_missing": billing_data_missing,
     })
 
 

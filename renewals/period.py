@@ -24,6 +24,7 @@ from .pricing import addon_line, next_expiry, plan_line
 logger = logging.getLogger(__name__)
 
 DEACTIVATION_NO_CREDIT = "Disattivazione per credito insufficiente"
+MAILBOX_RENEWAL_UNIT = "anno"
 
 
 class RenewalWrites:
@@ -130,10 +131,11 @@ def _charge(*, mailbox, addon, line, start, end, manual, wallet, writes, descrip
                              description=description)
         # One invoice per debit, like an order: its IVA on the line's net is then exactly the
         # IVA charged, which one invoice over several lines would round differently.
-        quantity = addon.quantity if addon else 1
+        # An add-on bills its quantity in the catalogue's unit; a mailbox, one year of itself.
+        quantity, unit = (addon.quantity, addon.addon_type.unit) if addon else (1, MAILBOX_RENEWAL_UNIT)
         writes.invoices.append((mailbox.holder, reference, [{
             "description": description, "mailbox_address": mailbox.address, "period_start": start,
-            "period_end": end, "quantity": quantity, "unit_price_cents": line.net_cents // quantity,
+            "period_end": end, "quantity": quantity, "unit": unit, "unit_price_cents": line.net_cents // quantity,
             "net_cents": line.net_cents,
         }]))
     # Unique per (mailbox or add-on, period start): a period already charged fails the insert and

@@ -16,7 +16,7 @@ def _billed_operation(holder, reference):
         return invoice_issue(holder=holder, reference=reference, lines=[{
             "description": "Spazio extra inbox", "mailbox_address": "casella@pec.example.it",
             "period_start": date(2026, 11, 24), "period_end": date(2027, 11, 24),
-            "quantity": 1, "unit_price_cents": 250, "net_cents": 250,
+            "quantity": 1, "unit": "GB", "unit_price_cents": 250, "net_cents": 250,
         }])
 
 

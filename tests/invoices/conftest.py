@@ -30,6 +30,7 @@ def addon_line(*, quantity=3, unit_price_cents=500, mailbox_address="mario.rossi
         "period_start": fields.pop("period_start", None),
         "period_end": fields.pop("period_end", None),
         "quantity": quantity,
+        "unit": fields.pop("unit", "GB"),
         "unit_price_cents": unit_price_cents,
         "net_cents": fields.pop("net_cents", quantity * unit_price_cents),
     }

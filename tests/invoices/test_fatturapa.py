@@ -15,6 +15,7 @@ from invoices.selectors import invoices_for_export
 from invoices.services import credit_note_issue
 from tests.factories import NO_BILLING_ADDRESS, make_holder
 
+from .a38_check import a38_errors
 from .conftest import BILLING_ADDRESS, addon_line, issue
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,7 @@ def test_a_person_s_invoice_validates_against_the_official_schema(billable_holde
     invoice = issue(billable_holder, "order:1", line, issued_on=date(2026, 11, 24))
     document, tree = _xml(invoice)
     assert xml_errors(document) == []
+    assert a38_errors(document) == []
     assert tree.tag == f"{{{NAMESPACE}}}FatturaElettronica" and tree.get("versione") == "FPR12"
     assert _text(tree, ".//DatiTrasmissione/FormatoTrasmissione") == "FPR12"
     assert _text(tree, ".//DatiTrasmissione/CodiceDestinatario") == "0000000"
@@ -57,6 +59,7 @@ def test_a_person_s_invoice_validates_against_the_official_schema(billable_holde
 def test_a_company_s_invoice_validates_and_names_it_with_its_vat_number_and_sdi_code(company_holder):
     document, tree = _xml(issue(company_holder, "order:2"))
     assert xml_errors(document) == []
+    assert a38_errors(document) == []
     assert _text(tree, ".//DatiTrasmissione/CodiceDestinatario") == "M5UXCR1"
     assert _text(tree, ".//CessionarioCommittente//IdFiscaleIVA/IdCodice") == "07654321004"
     assert _text(tree, ".//CessionarioCommittente//Anagrafica/Denominazione") == "Studio Legale Bianchi & Verdi S.r.l."
@@ -67,6 +70,7 @@ def test_a_company_without_sdi_code_receives_it_at_its_pec(db):
     holder = make_holder(company_name="Ordine degli Esempi", invoice_pec="fatture@pec.esempi.it", **BILLING_ADDRESS)
     document, tree = _xml(issue(holder, "order:3"))
     assert xml_errors(document) == []
+    assert a38_errors(document) == []
     assert _text(tree, ".//DatiTrasmissione/CodiceDestinatario") == "0000000"
     assert _text(tree, ".//DatiTrasmissione/PECDestinatario") == "fatture@pec.esempi.it"
 
@@ -76,6 +80,7 @@ def test_a_credit_note_validates_as_td04_linked_to_its_invoice(billable_holder, 
     note = credit_note_issue(invoice=invoice, staff_user=staff.user, reason="Addebito errato: casella già coperta")
     document, tree = _xml(note)
     assert xml_errors(document) == []
+    assert a38_errors(document) == []
     assert _text(tree, ".//DatiGeneraliDocumento/TipoDocumento") == "TD04"
     assert _text(tree, ".//DatiGeneraliDocumento/Causale") == "Addebito errato: casella già coperta"
     assert _text(tree, ".//DatiFattureCollegate/IdDocumento") == invoice.number
@@ -87,9 +92,17 @@ def test_text_outside_latin_1_is_transliterated_so_the_file_stays_valid(db):
     holder = make_holder(first_name="Łucja", last_name="Dvořák", **BILLING_ADDRESS)
     document, tree = _xml(issue(holder, "order:5", addon_line(description="Spazio “extra” — 3 GB €")))
     assert xml_errors(document) == []
+    assert a38_errors(document) == []
     assert _text(tree, ".//Anagrafica/Nome") == "Lucja"
     assert _text(tree, ".//Anagrafica/Cognome") == "Dvorák"  # á is Latin-1, ř is not
     assert _text(tree, ".//DettaglioLinee/Descrizione").startswith('Spazio "extra" - 3 GB EUR')
+
+
+def test_the_unit_is_written_in_basic_latin_within_ten_characters(billable_holder):
+    document, tree = _xml(issue(billable_holder, "order:8", addon_line(unit="unità di misura")))
+    assert xml_errors(document) == []
+    assert a38_errors(document) == []
+    assert _text(tree, ".//DettaglioLinee/UnitaMisura") == "unita di m"
 
 
 def test_a_missing_address_is_reported_by_the_schema_check(db):

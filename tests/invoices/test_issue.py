@@ -53,6 +53,7 @@ def test_the_same_money_movement_is_invoiced_once(billable_holder):
     (addon_line(quantity=1, unit_price_cents=0, net_cents=0), "maggiori di zero"),
     (addon_line(quantity=2, unit_price_cents=500, net_cents=1500), "quantità × prezzo unitario"),
     (addon_line(description=""), "manca description"),
+    (addon_line(unit=""), "manca unit"),
     (addon_line(quantity=1, unit_price_cents=2.5, net_cents=2.5), "numeri interi"),
 ])
 def test_a_free_or_inconsistent_line_is_refused_and_takes_no_number(billable_holder, line, message):

@@ -110,7 +110,7 @@ def _queries(client, url):
 
 
 def _issue_many(holder, count):
-    line = {"description": "Spazio extra inbox 1 GB, 1 anno", "quantity": 1, "unit_price_cents": 250,
+    line = {"description": "Spazio extra inbox 1 GB, 1 anno", "quantity": 1, "unit": "GB", "unit_price_cents": 250,
             "net_cents": 250}
     with transaction.atomic():
         invoice_issue_many(items=[(holder, f"order:bulk:{count}:{n}", [line]) for n in range(count)],

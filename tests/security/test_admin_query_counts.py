@@ -103,7 +103,7 @@ def _invoices(count):
     # A real fiscal code: the invoice copies it; later calls reuse the same buyer.
     holder = Holder.objects.filter(fiscal_code="RSSMRA80A01H501U").first() or make_holder(fiscal_code="RSSMRA80A01H501U")
     line = {"description": "Spazio extra inbox 1 GB, 1 anno", "mailbox_address": "a@pec.example.it",
-            "quantity": 1, "unit_price_cents": 250, "net_cents": 250}
+            "quantity": 1, "unit": "GB", "unit_price_cents": 250, "net_cents": 250}
     with transaction.atomic():
         invoice_issue_many(items=[(holder, f"order:{next(_n)}", [line]) for _ in range(count)],
                            issued_on=timezone.localdate())

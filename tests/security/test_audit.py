@@ -77,7 +77,7 @@ def test_a_credit_note_records_the_invoice_it_reverses(staff):
     with transaction.atomic():
         invoice = invoice_issue(holder=holder, reference="order:1", lines=[{
             "description": "Spazio extra inbox 3 GB, 2 anni", "mailbox_address": "mario.rossi@pec.ording.roma.it",
-            "period_start": None, "period_end": None, "quantity": 3, "unit_price_cents": 500, "net_cents": 1500,
+            "period_start": None, "period_end": None, "quantity": 3, "unit": "GB", "unit_price_cents": 500, "net_cents": 1500,
         }])
     staff.post("/admin/invoices/invoice/", {"action": "issue_credit_note", "_selected_action": [invoice.pk],
                                             "apply": "1", "reason": "Ordine annullato"})

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from invoices.fatturapa import export_zip
+from invoices.export import fatturapa_export
 from invoices.selectors import invoices_for_export
 
 
@@ -15,7 +15,8 @@ def _date(text, option):
 
 
 class Command(BaseCommand):
-    help = "Esporta in un file zip le fatture e note di credito di un periodo in formato FatturaPA (FPR12)."
+    help = ("Esporta in un file zip le fatture e note di credito di un periodo in formato FatturaPA (FPR12). "
+            "Scrive ogni documento valido, elenca quelli con dati incompleti ed esce con errore se ce n'è almeno uno.")
 
     def add_arguments(self, parser):
         parser.add_argument("--from", dest="date_from", required=True, help="primo giorno, AAAA-MM-GG")
@@ -26,12 +27,15 @@ class Command(BaseCommand):
         first, last = _date(date_from, "--from"), _date(date_to, "--to")
         if last < first:
             raise CommandError("--to viene prima di --from.")
-        invoices = list(invoices_for_export(date_from=first, date_to=last))
-        archive, problems = export_zip(invoices)
-        if problems:
-            for number, errors in problems.items():
-                for error in errors:
-                    self.stderr.write(f"{number}: {error}")
-            raise CommandError(f"{len(problems)} documenti non superano lo schema FatturaPA: nessun file scritto.")
-        Path(out).write_bytes(archive)
-        self.stdout.write(f"{len(invoices)} documenti esportati in {out}.")
+        export = fatturapa_export(invoices=invoices_for_export(date_from=first, date_to=last))
+        Path(out).write_bytes(export.archive)
+        for number in export.completed:
+            self.stdout.write(f"{number}: completata con i dati di fatturazione attuali del titolare.")
+        self.stdout.write(f"{len(export.file_names)} documenti esportati in {out}.")
+        for item in export.skipped:
+            self.stderr.write(f"{item.number} — {item.buyer}: {item.reason}")
+        if export.skipped:
+            raise CommandError(
+                f"{len(export.skipped)} documenti non esportati: quando i titolari avranno completato i dati, "
+                "esporta di nuovo il periodo."
+            )
