@@ -1,9 +1,11 @@
 """The only module that talks to Stripe (or localstripe, its stand-in on loopback).
 
-Everything else sees plain ``Intent`` values and ``PaymentError``, so no Stripe object or
-exception leaks into services, views or tests."""
+Everything else sees plain ``Intent``, ``Charge``, ``Dispute`` and ``Refund`` values and
+``PaymentError``, so no Stripe object or exception leaks into services, views or tests."""
 
+import json
 import logging
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -21,17 +23,37 @@ TEST_CARD_3DS = "4000002760003184"
 
 
 class PaymentError(Exception):
-    """Stripe refused or could not be reached; ``message`` is safe to show a holder."""
+    """Stripe refused or could not be reached; ``message`` is safe to show a holder.
+    ``unreachable``: no answer came, so whether Stripe did it is unknown."""
 
-    def __init__(self, message, *, declined=False, payment_intent_id=None):
+    def __init__(self, message, *, declined=False, payment_intent_id=None, unreachable=False):
         super().__init__(message)
         self.message = message
         self.declined = declined
         self.payment_intent_id = payment_intent_id
+        self.unreachable = unreachable
+
+
+class NotFound(PaymentError):
+    """Stripe answered that no such object exists on our account."""
 
 
 class InvalidWebhook(Exception):
     pass
+
+
+# The shape of a Stripe object id (pi_…, ch_…, py_…, dp_…, du_…); anything else in a webhook is refused
+# before it reaches a URL.
+_OBJECT_ID = re.compile(r"[a-z]{2,5}_[A-Za-z0-9_]{1,200}")
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """All the portal takes from a webhook's body: what happened, and to which object."""
+
+    type: str
+    object_type: str
+    object_id: str
 
 
 @dataclass(frozen=True)
@@ -43,6 +65,34 @@ class Intent:
     client_secret: str = ""
     metadata: dict = field(default_factory=dict)
     failure_message: str = ""
+
+
+@dataclass(frozen=True)
+class Charge:
+    id: str
+    amount: int
+    # Cumulative: every refund of the charge so far, partial ones included.
+    amount_refunded: int
+    currency: str
+    payment_intent_id: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Dispute:
+    id: str
+    amount: int
+    currency: str
+    charge_id: str
+    status: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Refund:
+    id: str
+    charge_id: str
+    amount: int
 
 
 def is_local():
@@ -79,13 +129,45 @@ def _intent(pi):
     )
 
 
+def _id(value):
+    # A related object is its id, or the object itself when expanded.
+    return (value["id"] if "id" in value else "") if hasattr(value, "keys") else str(value or "")
+
+
+def _field(obj, name, default=None):
+    return obj[name] if name in obj and obj[name] is not None else default
+
+
+def _charge(ch):
+    return Charge(
+        id=ch["id"], amount=int(ch["amount"]), amount_refunded=int(_field(ch, "amount_refunded", 0)),
+        currency=str(ch["currency"]).lower(), payment_intent_id=_id(_field(ch, "payment_intent")),
+        status=str(_field(ch, "status", "")),
+    )
+
+
+def _dispute(dp):
+    return Dispute(
+        id=dp["id"], amount=int(dp["amount"]), currency=str(dp["currency"]).lower(),
+        charge_id=_id(_field(dp, "charge")), status=str(dp["status"]), reason=str(_field(dp, "reason", "")),
+    )
+
+
+def _unreachable(exc):
+    # No answer, or Stripe's own failure: the call may or may not have taken effect.
+    return isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError | stripe.APIError)
+
+
 def _payment_error(exc, payment_intent_id=None):
     if isinstance(exc, stripe.CardError):
         return PaymentError(
             "La carta è stata rifiutata. Prova con un'altra carta.", declined=True, payment_intent_id=payment_intent_id
         )
+    if exc.http_status == 404:
+        return NotFound("Pagamento non trovato presso Stripe.", payment_intent_id=payment_intent_id)
     logger.warning("Stripe call failed: %r", exc)
-    return PaymentError("Il servizio di pagamento non è raggiungibile. Riprova tra qualche minuto.")
+    return PaymentError("Il servizio di pagamento non è raggiungibile. Riprova tra qualche minuto.",
+                        unreachable=_unreachable(exc))
 
 
 def intent_create(*, amount_cents, metadata, idempotency_key, payment_method=None):
@@ -126,7 +208,24 @@ def intent_retrieve(*, payment_intent_id):
         raise _payment_error(exc, payment_intent_id) from exc
 
 
+def charge_retrieve(*, charge_id):
+    _configure()
+    try:
+        return _charge(stripe.Charge.retrieve(charge_id))
+    except stripe.StripeError as exc:
+        raise _payment_error(exc) from exc
+
+
+def dispute_retrieve(*, dispute_id):
+    _configure()
+    try:
+        return _dispute(stripe.Dispute.retrieve(dispute_id))
+    except stripe.StripeError as exc:
+        raise _payment_error(exc) from exc
+
+
 def refund_create(*, payment_intent_id, amount_cents, idempotency_key):
+    """Stripe's Refund; PaymentError(unreachable=True) when its outcome is unknown."""
     _configure()
     try:
         refund = stripe.Refund.create(
@@ -134,18 +233,28 @@ def refund_create(*, payment_intent_id, amount_cents, idempotency_key):
         )
     except stripe.StripeError as exc:
         logger.warning("Stripe refund failed: %r", exc)
-        raise PaymentError("Stripe non ha accettato il rimborso: %s" % (exc.user_message or exc)) from exc
-    return refund["id"]
+        raise PaymentError("Stripe non ha accettato il rimborso: %s" % (exc.user_message or exc),
+                           unreachable=_unreachable(exc)) from exc
+    return Refund(id=refund["id"], charge_id=_id(refund["charge"]), amount=int(refund["amount"]))
 
 
 def webhook_event(*, payload, signature):
-    """(type, Intent or None) of a signed event; InvalidWebhook when it is not Stripe's."""
+    """The WebhookEvent of a signed event; InvalidWebhook when it is not Stripe's or names no object.
+
+    Only the type and the object's id are read: the services retrieve the object from Stripe,
+    so a body signed with a leaked secret can name an object but not say what it holds."""
     try:
-        event = stripe.Webhook.construct_event(
-            payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
+        stripe.WebhookSignature.verify_header(
+            payload.decode("utf-8"), signature, settings.STRIPE_WEBHOOK_SECRET,
+            settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
         )
+        event = json.loads(payload)
         obj = event["data"]["object"]
-        intent = _intent(obj) if obj["object"] == "payment_intent" else None
-        return event["type"], intent
+        event_type, object_type, object_id = event["type"], obj["object"], obj["id"]
     except Exception as exc:  # anything unreadable, unsigned or stale is simply not Stripe's
         raise InvalidWebhook(str(exc)) from exc
+    if not all(isinstance(value, str) for value in (event_type, object_type, object_id)):
+        raise InvalidWebhook("event without a type or an object id")
+    if not _OBJECT_ID.fullmatch(object_id):
+        raise InvalidWebhook(f"not a Stripe object id: {object_id[:40]!r}")
+    return WebhookEvent(type=event_type[:100], object_type=object_type[:100], object_id=object_id)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from billing.models import Wallet
-from billing.services import wallet_lock
+from billing.services import wallet_lock, wallet_spending_refusal
 from core.money import format_euro
 from mailboxes.models import Mailbox
 
@@ -190,7 +190,7 @@ def _mailbox_night(*, mailbox, addons, wallet, writes, summary):
     # period by period until it is current, so a second run of the same night finds nothing.
     while mailbox.expires_on <= on_date:
         plan = plan_line(mailbox.plan)
-        if not mailbox.auto_renew or wallet.balance_cents < plan.gross_cents:
+        if not mailbox.auto_renew or wallet_spending_refusal(wallet) or wallet.balance_cents < plan.gross_cents:
             if mailbox.status == Mailbox.Status.CERTIFIED:
                 _mailbox_expire(mailbox=mailbox, addons=addons, wallet=wallet, writes=writes, summary=summary)
             return
@@ -199,7 +199,9 @@ def _mailbox_night(*, mailbox, addons, wallet, writes, summary):
 
 
 def _mailbox_expire(*, mailbox, addons, wallet, writes, summary):
-    if mailbox.auto_renew:
+    if refusal := wallet_spending_refusal(wallet):
+        why = refusal
+    elif mailbox.auto_renew:
         why = f"credito insufficiente per il rinnovo (credito {format_euro(wallet.balance_cents)})"
     else:
         why = "rinnovo automatico non attivo"
