@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Operation
 from accounts.services import operation_log, operation_settle
 from billing.models import LedgerEntry
-from billing.services import wallet_lock, wallet_post
+from billing.services import wallet_lock, wallet_post, wallet_spending_refusal
 from invoices.selectors import invoice_missing_data
 from invoices.services import invoice_issue
 from mailboxes.models import Mailbox
@@ -198,6 +198,8 @@ def order_place(*, holder, mailbox_id, addon_type_code, quantity, expected_gross
             raise StaleQuote(_("Il prezzo è cambiato rispetto a quello mostrato: controlla il nuovo totale e conferma di nuovo."))
         if quote.price.gross_cents:
             _require_invoice_data(holder)
+            if refusal := wallet_spending_refusal(wallet):
+                raise OrderRefused(refusal)
         try:
             with transaction.atomic():
                 order = _order_create(holder=holder, quote=quote, order_key=order_key)
@@ -238,7 +240,7 @@ def order_fulfil(*, order_id, today=None):
             # renewed gets a fresh order at a fresh price instead.
             _order_cancel(order=order)
             return order
-        if wallet.balance_cents >= order.gross_cents:
+        if wallet.balance_cents >= order.gross_cents and not wallet_spending_refusal(wallet):
             _order_complete(order=order, mailbox=mailbox, today=today or timezone.localdate())
         return order
 

@@ -97,16 +97,20 @@ def _aware(moment):
 
 
 def ledger_mismatches():
-    """Every way a wallet disagrees with its ledger, as (wallet, problem) pairs: a balance that is not
-    the sum of its entries, or an entry whose balance_after is not the running sum up to it."""
-    sums = dict(
-        LedgerEntry.objects.values("wallet_id").annotate(total=Sum("amount_cents")).values_list("wallet_id", "total")
-    )
-    problems = [
-        (wallet, f"saldo {wallet.balance_cents} c, somma dei movimenti {sums.get(wallet.id, 0)} c")
-        for wallet in Wallet.objects.select_related("holder").iterator()
-        if wallet.balance_cents != sums.get(wallet.id, 0)
-    ]
+    """Every way a wallet disagrees with its ledger, as (wallet, problem) pairs: a balance or a debt
+    that is not the sum of its entries, or an entry whose balance_after is not the running sum up to it."""
+    sums = {
+        wallet_id: (total, debt) for wallet_id, total, debt in
+        LedgerEntry.objects.values("wallet_id").annotate(total=Sum("amount_cents"), debt=Sum("debt_change_cents"))
+        .values_list("wallet_id", "total", "debt")
+    }
+    problems = []
+    for wallet in Wallet.objects.select_related("holder").iterator():
+        total, debt = sums.get(wallet.id, (0, 0))
+        if wallet.balance_cents != total:
+            problems.append((wallet, f"saldo {wallet.balance_cents} c, somma dei movimenti {total} c"))
+        if wallet.debt_cents != debt:
+            problems.append((wallet, f"debito {wallet.debt_cents} c, somma dei movimenti di debito {debt} c"))
     # Filtering on a window function runs it in a subquery: one pass over the ledger in SQL.
     broken_chain = (
         LedgerEntry.objects.select_related("wallet__holder")

@@ -1,4 +1,5 @@
-"""Every euro cent moves through wallet_post (SPEC 3.3); top-ups, refunds and adjustments call it."""
+"""Every euro cent moves through wallet_post or wallet_take (SPEC 3.3); top-ups, refunds,
+disputes and adjustments call them. Refunds and disputes live in billing.refunds and billing.disputes."""
 
 import functools
 import logging
@@ -47,35 +48,83 @@ def wallet_lock(*, holder_id):
     return Wallet.objects.select_for_update().get(holder_id=holder_id)
 
 
+def wallet_spending_refusal(wallet):
+    """Why the locked ``wallet`` may not pay for anything now, in Italian, or "" when it may.
+
+    The one rule every path that pays from credit asks (orders, "Rinnova ora", the renewal night):
+    while a dispute on one of the holder's card payments is open, the credit it brought may be
+    taken back, so nothing is spent; the mailboxes keep working until they expire."""
+    if wallet.spending_frozen:
+        return _(
+            "Il credito è bloccato perché un pagamento con carta è stato contestato presso la banca "
+            "(chargeback): ordini e rinnovi pagati con il credito riprenderanno quando la contestazione "
+            "sarà chiusa. Per informazioni scrivi all'assistenza."
+        )
+    return ""
+
+
 @transaction.atomic
 def wallet_post(*, holder_id, amount_cents, kind, reference, description, created_by=None, reason=""):
     """Add one signed entry to the holder's ledger and return it.
 
     The wallet row is locked first, so concurrent debits serialise and can never spend the same
     cent; a reference already posted returns its entry unchanged, so retries move money once.
+    A credit pays the holder's debt first, in a second entry (``debt:<reference>``).
     """
     if not isinstance(amount_cents, int) or amount_cents == 0:
         raise ValueError("amount_cents must be a non-zero int")
-    wallet_get_or_create(holder_id=holder_id)
-    wallet = Wallet.objects.select_for_update().get(holder_id=holder_id)
+    wallet = wallet_lock(holder_id=holder_id)
     existing = LedgerEntry.objects.filter(reference=reference).first()
     if existing is not None:
         return existing
-    new_balance = wallet.balance_cents + amount_cents
-    if new_balance < 0:
-        raise InsufficientCredit(-new_balance)
-    wallet.balance_cents = new_balance
-    wallet.save(update_fields=["balance_cents"])
+    if wallet.balance_cents + amount_cents < 0:
+        raise InsufficientCredit(-(wallet.balance_cents + amount_cents))
+    entry = _ledger_append(wallet, kind=kind, amount_cents=amount_cents, reference=reference,
+                           description=description, created_by=created_by, reason=reason)
+    if amount_cents > 0 and wallet.debt_cents:
+        _debt_settle(wallet, reference=reference)
+    wallet.save(update_fields=["balance_cents", "debt_cents"])
+    return entry
+
+
+@transaction.atomic
+def wallet_take(*, holder_id, amount_cents, kind, reference, description, created_by=None, reason=""):
+    """Take back money that went back to the card (a refund, a lost dispute): from the balance as
+    far as it goes, the rest as the holder's debt. The balance never goes below zero. Idempotent on
+    ``reference`` like wallet_post; returns the entry."""
+    if not isinstance(amount_cents, int) or amount_cents <= 0:
+        raise ValueError("amount_cents must be a positive int")
+    wallet = wallet_lock(holder_id=holder_id)
+    existing = LedgerEntry.objects.filter(reference=reference).first()
+    if existing is not None:
+        return existing
+    taken = min(wallet.balance_cents, amount_cents)
+    entry = _ledger_append(wallet, kind=kind, amount_cents=-taken, debt_change_cents=amount_cents - taken,
+                           reference=reference, description=description, created_by=created_by, reason=reason)
+    wallet.save(update_fields=["balance_cents", "debt_cents"])
+    return entry
+
+
+def _ledger_append(wallet, *, kind, amount_cents, reference, description, debt_change_cents=0, created_by=None,
+                   reason=""):
+    # The caller saves the wallet once, after all its entries: the database checks the final
+    # balance and debt, never a state in between.
+    wallet.balance_cents += amount_cents
+    wallet.debt_cents += debt_change_cents
     return LedgerEntry.objects.create(
-        wallet=wallet,
-        kind=kind,
-        amount_cents=amount_cents,
-        balance_after_cents=new_balance,
-        reference=reference,
-        description=description,
-        created_by=created_by,
-        reason=reason,
+        wallet=wallet, kind=kind, amount_cents=amount_cents, debt_change_cents=debt_change_cents,
+        balance_after_cents=wallet.balance_cents, reference=reference, description=description,
+        created_by=created_by, reason=reason,
     )
+
+
+def _debt_settle(wallet, *, reference):
+    paid = min(wallet.debt_cents, wallet.balance_cents)
+    description = _("Recupero del debito per rimborsi o contestazioni su carta")
+    _ledger_append(wallet, kind=LedgerEntry.Kind.DEBT, amount_cents=-paid, debt_change_cents=-paid,
+                   reference=f"debt:{reference}"[:120], description=description)
+    operation_log(holder_id=wallet.holder_id, kind=Operation.Kind.TOPUP, amount_cents=-paid,
+                  description=description)
 
 
 def wallet_debit_apply(*, wallet, amount_cents, kind, reference, description):
@@ -215,13 +264,15 @@ def topup_fulfil(*, intent):
     topup.save(update_fields=["status", "failure_message", "updated_at"])
     operation_settle(reference=topup.operation_reference, outcome=Operation.Outcome.COMPLETED,
                      description=_("Ricarica con carta"))
-    _announce_credit(holder_id=topup.holder_id)
+    credit_announce(holder_id=topup.holder_id)
     return topup
 
 
-def _announce_credit(*, holder_id):
-    # The card has been charged: a failing listener (an order that cannot complete) must not
-    # undo the credit, so it runs in a savepoint and its error is logged, not raised.
+def credit_announce(*, holder_id):
+    """Tell listeners the holder's credit may now pay what waits (a top-up landed, a dispute closed).
+
+    The card has been charged: a failing listener (an order that cannot complete) must not
+    undo the credit, so it runs in a savepoint and its error is logged, not raised."""
     try:
         with transaction.atomic():
             hooks.credit_landed(holder_id=holder_id)
@@ -299,15 +350,18 @@ def topup_sync(*, topup):
         intent = stripe_gateway.intent_retrieve(payment_intent_id=topup.stripe_payment_intent_id)
     except stripe_gateway.PaymentError:
         return topup  # Stripe unreachable: the webhook, or the next poll, will tell
+    return topup_apply(intent=intent) or topup
+
+
+def topup_apply(*, intent):
+    """Apply what Stripe says of a PaymentIntent it was asked for; the intent's TopUp, or None."""
     if intent.status == "succeeded":
-        updated = topup_fulfil(intent=intent)
-    elif intent.status == "canceled":
-        updated = topup_cancel(intent=intent)
-    elif intent.status == "requires_payment_method" and intent.failure_message:
-        updated = topup_fail(intent=intent)
-    else:
-        updated = None
-    return updated or topup
+        return topup_fulfil(intent=intent)
+    if intent.status == "canceled":
+        return topup_cancel(intent=intent)
+    if intent.status == "requires_payment_method" and intent.failure_message:
+        return topup_fail(intent=intent)
+    return None
 
 
 def _topup_sync_claim(*, topup_id):
@@ -320,43 +374,10 @@ def _topup_sync_claim(*, topup_id):
     return TopUp.objects.filter(due, pk=topup_id).update(stripe_checked_at=now) == 1
 
 
-@transaction.atomic
-def topup_refund(*, topup_id, created_by=None):
-    """Give a top-up back to the card, through Stripe, and debit it from the wallet.
-
-    Refused when the credit has already been spent: the balance may never go negative. The
-    top-up and the wallet stay locked across the Stripe call so nothing spends the credit meanwhile.
-    """
-    topup = TopUp.objects.select_for_update().get(pk=topup_id)
-    if topup.status != TopUp.Status.SUCCEEDED:
-        raise BillingError(_("Si può rimborsare solo una ricarica completata."))
-    if topup.refunded_at is not None:
-        raise BillingError(_("Questa ricarica è già stata rimborsata."))
-    wallet = Wallet.objects.select_for_update().get(holder_id=topup.holder_id)
-    if wallet.balance_cents < topup.amount_cents:
-        raise BillingError(
-            _("Rimborso rifiutato: il credito residuo (%(balance)s) è inferiore alla ricarica (%(amount)s).")
-            % {"balance": format_euro(wallet.balance_cents), "amount": format_euro(topup.amount_cents)}
-        )
-    try:
-        refund_id = stripe_gateway.refund_create(
-            payment_intent_id=topup.stripe_payment_intent_id, amount_cents=topup.amount_cents,
-            idempotency_key=f"refund-{topup.idempotency_key}",
-        )
-    except stripe_gateway.PaymentError as exc:
-        raise BillingError(exc.message) from exc
-    wallet_post(
-        holder_id=topup.holder_id, amount_cents=-topup.amount_cents, kind=LedgerEntry.Kind.REFUND,
-        reference=f"refund:{topup.stripe_payment_intent_id}", description=_("Rimborso ricarica su carta"),
-        created_by=created_by, reason=f"Stripe {refund_id}",
-    )
-    topup.refunded_at = timezone.now()
-    topup.save(update_fields=["refunded_at", "updated_at"])
-    operation_log(
-        holder_id=topup.holder_id, kind=Operation.Kind.TOPUP, amount_cents=-topup.amount_cents,
-        description=_("Rimborso su carta della ricarica n. %(id)s") % {"id": topup.pk},
-    )
-    return topup
+def topup_sync_from_stripe(*, payment_intent_id):
+    """A payment_intent event: whatever it says, the intent is retrieved from Stripe and that is
+    applied, so a forged or stale body changes nothing (PaymentError when Stripe cannot say)."""
+    return topup_apply(intent=stripe_gateway.intent_retrieve(payment_intent_id=payment_intent_id))
 
 
 @transaction.atomic

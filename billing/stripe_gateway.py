@@ -1,10 +1,12 @@
 """The only module that talks to Stripe (or localstripe, its stand-in on loopback).
 
-Everything else sees plain ``Intent`` values and ``PaymentError``, so no Stripe object or
-exception leaks into services, views or tests."""
+Everything else sees plain ``Intent``, ``Charge``, ``Dispute`` and ``Refund`` values and
+``PaymentError``, so no Stripe object or exception leaks into services, views or tests."""
 
 import functools
+import json
 import logging
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -28,18 +30,38 @@ ONE_ATTEMPT = {"max_network_retries": 0}
 
 
 class PaymentError(Exception):
-    """Stripe refused or could not be reached; ``message`` is safe to show a holder."""
+    """Stripe refused or could not be reached; ``message`` is safe to show a holder.
+    ``unreachable``: no answer came, so whether Stripe did it is unknown."""
 
-    def __init__(self, message, *, declined=False, payment_intent_id=None, failed_attempt=""):
+    def __init__(self, message, *, declined=False, payment_intent_id=None, failed_attempt="", unreachable=False):
         super().__init__(message)
         self.message = message
         self.declined = declined
         self.payment_intent_id = payment_intent_id
         self.failed_attempt = failed_attempt
+        self.unreachable = unreachable
+
+
+class NotFound(PaymentError):
+    """Stripe answered that no such object exists on our account."""
 
 
 class InvalidWebhook(Exception):
     pass
+
+
+# The shape of a Stripe object id (pi_…, ch_…, py_…, dp_…, du_…); anything else in a webhook is refused
+# before it reaches a URL.
+_OBJECT_ID = re.compile(r"[a-z]{2,5}_[A-Za-z0-9_]{1,200}")
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """All the portal takes from a webhook's body: what happened, and to which object."""
+
+    type: str
+    object_type: str
+    object_id: str
 
 
 @dataclass(frozen=True)
@@ -54,6 +76,34 @@ class Intent:
     # What names the last declined attempt (its charge, or its PaymentMethod when no charge was
     # made), so the same decline reported twice is counted once.
     failed_attempt: str = ""
+
+
+@dataclass(frozen=True)
+class Charge:
+    id: str
+    amount: int
+    # Cumulative: every refund of the charge so far, partial ones included.
+    amount_refunded: int
+    currency: str
+    payment_intent_id: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Dispute:
+    id: str
+    amount: int
+    currency: str
+    charge_id: str
+    status: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Refund:
+    id: str
+    charge_id: str
+    amount: int
 
 
 def is_local():
@@ -108,6 +158,33 @@ def _failed_attempt(error):
     if not method:
         return ""
     return method if isinstance(method, str) else str(method["id"])
+def _id(value):
+    # A related object is its id, or the object itself when expanded.
+    return (value["id"] if "id" in value else "") if hasattr(value, "keys") else str(value or "")
+
+
+def _field(obj, name, default=None):
+    return obj[name] if name in obj and obj[name] is not None else default
+
+
+def _charge(ch):
+    return Charge(
+        id=ch["id"], amount=int(ch["amount"]), amount_refunded=int(_field(ch, "amount_refunded", 0)),
+        currency=str(ch["currency"]).lower(), payment_intent_id=_id(_field(ch, "payment_intent")),
+        status=str(_field(ch, "status", "")),
+    )
+
+
+def _dispute(dp):
+    return Dispute(
+        id=dp["id"], amount=int(dp["amount"]), currency=str(dp["currency"]).lower(),
+        charge_id=_id(_field(dp, "charge")), status=str(dp["status"]), reason=str(_field(dp, "reason", "")),
+    )
+
+
+def _unreachable(exc):
+    # No answer, or Stripe's own failure: the call may or may not have taken effect.
+    return isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError | stripe.APIError)
 
 
 def _payment_error(exc, payment_intent_id=None):
@@ -116,8 +193,11 @@ def _payment_error(exc, payment_intent_id=None):
             "La carta è stata rifiutata. Prova con un'altra carta.", declined=True, payment_intent_id=payment_intent_id,
             failed_attempt=_failed_attempt(exc.error),
         )
+    if exc.http_status == 404:
+        return NotFound("Pagamento non trovato presso Stripe.", payment_intent_id=payment_intent_id)
     logger.warning("Stripe call failed: %r", exc)
-    return PaymentError("Il servizio di pagamento non è raggiungibile. Riprova tra qualche minuto.")
+    return PaymentError("Il servizio di pagamento non è raggiungibile. Riprova tra qualche minuto.",
+                        unreachable=_unreachable(exc))
 
 
 def intent_create(*, amount_cents, metadata, idempotency_key, payment_method=None):
@@ -167,7 +247,24 @@ def intent_cancel(*, payment_intent_id):
         raise _payment_error(exc, payment_intent_id) from exc
 
 
+def charge_retrieve(*, charge_id):
+    _configure()
+    try:
+        return _charge(stripe.Charge.retrieve(charge_id, **ONE_ATTEMPT))
+    except stripe.StripeError as exc:
+        raise _payment_error(exc) from exc
+
+
+def dispute_retrieve(*, dispute_id):
+    _configure()
+    try:
+        return _dispute(stripe.Dispute.retrieve(dispute_id, **ONE_ATTEMPT))
+    except stripe.StripeError as exc:
+        raise _payment_error(exc) from exc
+
+
 def refund_create(*, payment_intent_id, amount_cents, idempotency_key):
+    """Stripe's Refund; PaymentError(unreachable=True) when its outcome is unknown."""
     _configure()
     try:
         refund = stripe.Refund.create(
@@ -175,18 +272,28 @@ def refund_create(*, payment_intent_id, amount_cents, idempotency_key):
         )
     except stripe.StripeError as exc:
         logger.warning("Stripe refund failed: %r", exc)
-        raise PaymentError("Stripe non ha accettato il rimborso: %s" % (exc.user_message or exc)) from exc
-    return refund["id"]
+        raise PaymentError("Stripe non ha accettato il rimborso: %s" % (exc.user_message or exc),
+                           unreachable=_unreachable(exc)) from exc
+    return Refund(id=refund["id"], charge_id=_id(refund["charge"]), amount=int(refund["amount"]))
 
 
 def webhook_event(*, payload, signature):
-    """(type, Intent or None) of a signed event; InvalidWebhook when it is not Stripe's."""
+    """The WebhookEvent of a signed event; InvalidWebhook when it is not Stripe's or names no object.
+
+    Only the type and the object's id are read: the services retrieve the object from Stripe,
+    so a body signed with a leaked secret can name an object but not say what it holds."""
     try:
-        event = stripe.Webhook.construct_event(
-            payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
+        stripe.WebhookSignature.verify_header(
+            payload.decode("utf-8"), signature, settings.STRIPE_WEBHOOK_SECRET,
+            settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
         )
+        event = json.loads(payload)
         obj = event["data"]["object"]
-        intent = _intent(obj) if obj["object"] == "payment_intent" else None
-        return event["type"], intent
+        event_type, object_type, object_id = event["type"], obj["object"], obj["id"]
     except Exception as exc:  # anything unreadable, unsigned or stale is simply not Stripe's
         raise InvalidWebhook(str(exc)) from exc
+    if not all(isinstance(value, str) for value in (event_type, object_type, object_id)):
+        raise InvalidWebhook("event without a type or an object id")
+    if not _OBJECT_ID.fullmatch(object_id):
+        raise InvalidWebhook(f"not a Stripe object id: {object_id[:40]!r}")
+    return WebhookEvent(type=event_type[:100], object_type=object_type[:100], object_id=object_id)

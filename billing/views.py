@@ -26,7 +26,7 @@ from .selectors import (
     wallet_balance_cents,
 )
 from .services import BillingError, topup_create, topup_sync
-from .webhooks import webhook_handle
+from .webhooks import StripeUnavailable, webhook_handle
 
 
 def _initial_amount(text):
@@ -118,12 +118,14 @@ def operations(request):
 @require_POST
 def stripe_webhook(request):
     try:
-        event_type, intent = stripe_gateway.webhook_event(
-            payload=request.body, signature=request.headers.get("Stripe-Signature", "")
-        )
+        event = stripe_gateway.webhook_event(payload=request.body, signature=request.headers.get("Stripe-Signature", ""))
     except stripe_gateway.InvalidWebhook:
         return HttpResponseBadRequest("invalid signature")
-    webhook_handle(event_type=event_type, intent=intent)
+    try:
+        webhook_handle(event=event)
+    except StripeUnavailable:
+        # Stripe delivers again later (for up to three days) when it gets no 2xx.
+        return HttpResponse("stripe unavailable, retry", status=503)
     return HttpResponse("ok")
 
 

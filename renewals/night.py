@@ -21,7 +21,7 @@ from django.db import transaction
 
 from addons.services import addon_deactivate, orders_cancel_stale
 from billing.models import Wallet
-from billing.services import wallet_lock
+from billing.services import wallet_lock, wallet_spending_refusal
 from core.money import format_euro
 from mailboxes.models import Mailbox
 from mailboxes.provisioning import provisioner
@@ -250,7 +250,7 @@ def _mailbox_night(*, mailbox, addons, wallet, writes, summary):
     # period by period until it is current, so a second run of the same night finds nothing.
     while mailbox.expires_on <= on_date:
         plan = plan_line(mailbox.plan)
-        if not mailbox.auto_renew or wallet.balance_cents < plan.gross_cents:
+        if not mailbox.auto_renew or wallet_spending_refusal(wallet) or wallet.balance_cents < plan.gross_cents:
             if mailbox.status == Mailbox.Status.CERTIFIED:
                 _mailbox_expire(mailbox=mailbox, addons=addons, wallet=wallet, writes=writes, summary=summary)
             return
@@ -259,7 +259,9 @@ def _mailbox_night(*, mailbox, addons, wallet, writes, summary):
 
 
 def _mailbox_expire(*, mailbox, addons, wallet, writes, summary):
-    if mailbox.auto_renew:
+    if refusal := wallet_spending_refusal(wallet):
+        why = refusal
+    elif mailbox.auto_renew:
         why = f"credito insufficiente per il rinnovo (credito {format_euro(wallet.balance_cents)})"
     else:
         why = "rinnovo automatico non attivo"

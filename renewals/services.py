@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Operation
 from accounts.services import operation_log
-from billing.services import wallet_lock
+from billing.services import wallet_lock, wallet_spending_refusal
 from core.money import format_euro
 from mailboxes.models import Mailbox
 
@@ -39,6 +39,8 @@ def mailbox_renew_now(*, holder, mailbox_id, today):
                 "Questa casella non può essere rinnovata ora: il rinnovo è possibile da 90 giorni prima "
                 "della scadenza e, per una casella scaduta, durante il periodo di tolleranza."
             ))
+        if refusal := wallet_spending_refusal(wallet):
+            raise RenewalRefused(refusal)
         addons = addons_of_locked(mailbox, list(addons_active(mailbox_id=mailbox.pk)))
         total = renewal_quote(mailbox=mailbox, addons=addons).total_gross_cents
         if wallet.balance_cents < total:

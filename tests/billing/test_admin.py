@@ -2,7 +2,7 @@ import pytest
 
 from accounts.models import Operation, User
 from billing import stripe_gateway
-from billing.models import LedgerEntry, TopUp, Wallet
+from billing.models import Dispute, LedgerEntry, TopUp, Wallet
 from billing.selectors import wallet_balance_cents
 from billing.services import topup_create, topup_sync, wallet_post
 from tests.factories import make_holder
@@ -92,3 +92,31 @@ def test_a_refund_of_credit_already_spent_is_refused_with_a_message(staff, strip
     assert "Rimborso rifiutato: il credito residuo (€ 4,00) è inferiore alla ricarica (€ 10,00)." in response.content.decode()
     assert wallet_balance_cents(holder_id=holder.pk) == 400
     assert not LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REFUND).exists()
+
+
+def test_wallets_with_an_open_dispute_or_a_debt_can_be_listed_apart(staff):
+    frozen, indebted = make_holder(last_name="Contestato"), make_holder(last_name="Indebitato")
+    make_holder(last_name="Tranquillo", credit_cents=500)
+    Wallet.objects.create(holder=frozen, spending_frozen=True)
+    Wallet.objects.create(holder=indebted, debt_cents=700)
+    page = staff.get("/admin/billing/wallet/").content.decode()
+    assert "contestazione aperta" in page and "debito" in page
+    listed = {
+        choice: staff.get(f"/admin/billing/wallet/?attenzione={choice}").content.decode()
+        for choice in ("contestazione", "debito")
+    }
+    assert "Contestato" in listed["contestazione"] and "Indebitato" not in listed["contestazione"]
+    assert "Indebitato" in listed["debito"] and "€ 7,00" in listed["debito"] and "Tranquillo" not in listed["debito"]
+    Wallet.objects.filter(holder=indebted).update(debt_cents=0)  # the ledger check after the test
+
+
+def test_disputes_are_listed_read_only(staff):
+    holder = make_holder(last_name="Contestato")
+    topup = TopUp.objects.create(holder=holder, amount_cents=1000, status=TopUp.Status.SUCCEEDED,
+                                 idempotency_key="k", stripe_payment_intent_id="pi_listed")
+    dispute = Dispute.objects.create(topup=topup, stripe_dispute_id="dp_listed", amount_cents=1000,
+                                     stripe_status="needs_response", reason="fraudulent")
+    page = staff.get("/admin/billing/dispute/?status__exact=open").content.decode()
+    assert "dp_listed" in page and "Contestato" in page and "€ 10,00" in page
+    assert staff.get("/admin/billing/dispute/add/").status_code == 403
+    assert staff.post(f"/admin/billing/dispute/{dispute.pk}/delete/", {"post": "yes"}).status_code == 403

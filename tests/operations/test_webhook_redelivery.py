@@ -8,6 +8,7 @@ import time
 import uuid
 
 import pytest
+import stripe
 
 from tests.operations.servers import DEMO_ADDRESS, Portal, shell
 from tests.waiting import wait_until
@@ -73,16 +74,27 @@ def _deliver(portal, body):
 
 
 @pytest.fixture
-def portal(own_postgres):
+def portal(own_postgres, localstripe_url):
+    # The webhook believes only what Stripe answers about the intent: here, the session's localstripe.
     portal = Portal(database_url=own_postgres.url)
-    portal.env["STRIPE_WEBHOOK_SECRET"] = WEBHOOK_SECRET
+    portal.env.update(STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, STRIPE_API_BASE=localstripe_url,
+                      STRIPE_SECRET_KEY="sk_test_redelivery")
     portal.start()
     yield portal
     portal.stop()
 
 
-def test_a_webhook_refused_during_an_outage_credits_exactly_once_when_stripe_redelivers_it(own_postgres, portal):
-    intent_id = "pi_redelivery_" + uuid.uuid4().hex[:16]
+def _paid_intent(localstripe_url):
+    stripe.api_key, stripe.api_base = "sk_test_redelivery", localstripe_url
+    intent = stripe.PaymentIntent.create(amount=AMOUNT_CENTS, currency="eur", payment_method_types=["card"],
+                                         payment_method="pm_card_visa")
+    assert stripe.PaymentIntent.confirm(intent["id"])["status"] == "succeeded"
+    return intent["id"]
+
+
+def test_a_webhook_refused_during_an_outage_credits_exactly_once_when_stripe_redelivers_it(
+        own_postgres, portal, localstripe_url):
+    intent_id = _paid_intent(localstripe_url)
     before = _balance(own_postgres.url)
     shell(own_postgres.url, PENDING_TOPUP.format(address=DEMO_ADDRESS, amount=AMOUNT_CENTS, intent=intent_id))
     body = _event(intent_id)

@@ -26,7 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import Holder, Operation, User
 from addons.models import Addon, AddonType, Order
 from audit.models import AuditEntry
-from billing.models import LedgerEntry, TopUp, Wallet
+from billing.models import Dispute, LedgerEntry, TopUp, Wallet
 from invoices.services import invoice_issue_many
 from mailboxes.models import Plan, ProvisioningRequest
 from renewals.models import ExpiryAlert, RenewalCharge, RenewalFailure
@@ -62,6 +62,16 @@ def _ledger_entries(count):
         LedgerEntry(wallet=wallet, kind=LedgerEntry.Kind.ADJUSTMENT, amount_cents=100, balance_after_cents=100,
                     reference=f"test:{next(_n)}", description="Prova", created_by=staff, reason="Prova")
         for wallet in _wallets(count)
+    )
+
+
+def _disputes(count):
+    topups = TopUp.objects.bulk_create(
+        TopUp(holder=holder, amount_cents=1000, status=TopUp.Status.SUCCEEDED, idempotency_key=f"k{next(_n)}",
+              stripe_payment_intent_id=f"pi_{next(_n)}") for holder in _holders(count))
+    Dispute.objects.bulk_create(
+        Dispute(topup=topup, stripe_dispute_id=f"dp_{next(_n)}", amount_cents=1000, stripe_status="needs_response")
+        for topup in topups
     )
 
 
@@ -168,6 +178,7 @@ BUILDERS = {
     "billing.LedgerEntry": _ledger_entries,
     "billing.TopUp": lambda count: TopUp.objects.bulk_create(
         TopUp(holder=holder, amount_cents=1000, idempotency_key=f"k{next(_n)}") for holder in _holders(count)),
+    "billing.Dispute": _disputes,
     "addons.AddonType": lambda count: AddonType.objects.bulk_create(
         AddonType(code=f"tipo{next(_n)}", name="Tipo", yearly_unit_price_cents=100, effect="inbox")
         for _ in range(count)),
