@@ -40,10 +40,7 @@ class ProfileForm(forms.ModelForm):
         return validators.clean_province(self.cleaned_data["province"])
 
     def clean_country(self):
-        value = self.cleaned_data["country"].strip().upper()
-        if len(value) != 2 or not value.isalpha():
-            raise forms.ValidationError(_("Indica la nazione con il codice di 2 lettere (es. IT)."))
-        return value
+        return validators.clean_country(self.cleaned_data["country"])
 
     def clean_vat_number(self):
         value = self.cleaned_data["vat_number"]

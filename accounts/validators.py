@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.it import codicefiscale, iva
 
-_POSTAL_CODE = re.compile(r"^\d{5}$")
-_PROVINCE = re.compile(r"^[A-Z]{2}$")
+# re.ASCII: \d alone also matches Arabic-Indic and full-width digits.
+_POSTAL_CODE = re.compile(r"^\d{5}$", re.ASCII)
+_TWO_LETTERS = re.compile(r"^[A-Z]{2}$")
 _SDI_CODE = re.compile(r"^[A-Z0-9]{7}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ./-]{4,28}$")
 
@@ -38,8 +39,15 @@ def clean_postal_code(value):
 
 def clean_province(value):
     value = value.strip().upper()
-    if not _PROVINCE.match(value):
+    if not _TWO_LETTERS.match(value):
         raise ValidationError(_("La provincia è una sigla di 2 lettere (es. RM)."), code="province")
+    return value
+
+
+def clean_country(value):
+    value = value.strip().upper()
+    if not _TWO_LETTERS.match(value):
+        raise ValidationError(_("Indica la nazione con il codice di 2 lettere (es. IT)."), code="country")
     return value
 
 
