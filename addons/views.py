@@ -19,7 +19,7 @@ from core.paging import filters_query
 from mailboxes.forms import MailboxFilterForm
 from mailboxes.selectors import mailbox_get_for_holder
 
-from .forms import AddonOrderForm
+from .forms import AddonOrderForm, AddonQuoteForm
 from .selectors import MAILBOX_EXPORT_COLUMNS, addon_types_for_comparison, addon_types_for_plan, mailbox_export_rows
 from .services import DuplicateOrder, OrderRefused, mailbox_can_order, order_place, order_quote
 
@@ -92,10 +92,9 @@ def _quote_or_refusal(form, mailbox, addon_types, choice):
 def addon_order_quote(request, mailbox_id):
     """The live total for addon_quote.js; the same rule and refusals as the form."""
     mailbox = mailbox_get_for_holder(holder=request.holder, mailbox_id=mailbox_id)
-    quantity = request.GET.get("quantity", "")
+    addon_type_code, quantity = AddonQuoteForm(request.GET).choice()
     try:
-        quote = order_quote(mailbox=mailbox, addon_type_code=request.GET.get("addon_type"),
-                            quantity=int(quantity) if quantity.strip().isdigit() else None)
+        quote = order_quote(mailbox=mailbox, addon_type_code=addon_type_code, quantity=quantity)
     except OrderRefused as refusal:
         return JsonResponse({"ok": False, "error": str(refusal)}, status=400)
     price = quote.price

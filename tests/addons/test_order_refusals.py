@@ -50,6 +50,11 @@ def test_only_certified_mailboxes_can_order(funded_client, mailbox, status):
         ({"addon_type": "conservazione", "quantity": "11"}, "La quantità deve essere un numero intero tra 1 e 10 GB."),
         ({"quantity": "tre"}, "La quantità deve essere un numero intero."),
         ({"quantity": "2.5"}, "La quantità deve essere un numero intero."),
+        # A digit to str.isdigit() that int() does not read, and a number past int()'s 4,300 digits.
+        ({"quantity": "²"}, "La quantità deve essere un numero intero."),
+        ({"quantity": "9" * 5000}, "La quantità deve essere un numero intero."),
+        ({"quantity": "9" * 40}, "La quantità deve essere un numero intero tra 1 e 50 GB."),
+        ({"addon_type": "inbox\x00extra"}, "I caratteri null non sono ammessi."),
         ({"addon_type": "spazio_infinito"}, "Servizio Aggiuntivo sconosciuto: scegline uno dall&#x27;elenco."),
         ({"addon_type": "archive_extra"}, "Spazio archivio non è disponibile per le caselle Standard."),
     ],
