@@ -5,38 +5,22 @@ runs in its own savepoint: a bad row is reported with its line number and leaves
 behind, while the good rows around it are kept. Savepoints sit inside transactions of
 ``BATCH_SIZE`` rows, so a large file does not pay one commit per row."""
 
-import csv
 import itertools
-import re
 from dataclasses import dataclass
-from datetime import date
 
 from django.contrib.auth.hashers import check_password, make_password
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import DataError, IntegrityError, connections, router, transaction
 from django.utils import timezone
 
-from accounts.hashers import mail_platform_hash_to_django
 from accounts.models import Holder, HolderCounts, Operation, User
 from accounts.services import holder_create, holder_update
-from accounts.validators import clean_fiscal_code
 
+from .csv_records import csv_records
+from .import_columns import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, UNDECODABLE, RowError, row_parse
 from .models import Mailbox, Plan
-from .services import mailbox_set_status, normalize_address
+from .services import mailbox_set_status
 
-REQUIRED_COLUMNS = [
-    "address", "fiscal_code", "first_name", "last_name", "email", "plan", "status",
-    "requested_on", "certified_on", "expires_on", "end_client", "password",
-]
-OPTIONAL_COLUMNS = ["auto_renew"]
 BATCH_SIZE = 500
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_YES_NO = {"yes": True, "no": False}
-
-
-class RowError(Exception):
-    pass
 
 
 class HeaderError(Exception):
@@ -55,24 +39,36 @@ class ImportResult:
         return self.created + self.updated + self.failed
 
 
+def import_file_open(path):
+    """The file as mailboxes_import reads it: UTF-8 with or without a BOM, line ends kept for the
+    CSV reader, and each byte that is not UTF-8 kept as a lone surrogate, so that only its row is
+    refused (import_columns) instead of the whole file stopping at it."""
+    return open(path, encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
 def mailboxes_import(*, file, on_row=None, on_error=None):
-    """Import every row of the open text ``file``. ``on_row(result)`` runs after each row (for a
-    progress display), ``on_error(line, message)`` for each rejected row."""
-    reader = csv.DictReader(file)
-    _check_header(reader.fieldnames)
+    """Import every row of ``file`` (import_file_open, or any iterable of lines). ``on_row(result)``
+    runs after each row (for a progress display), ``on_error(line, message)`` for each rejected row.
+    Raises HeaderError, having written nothing, when the header row is not the import's."""
+    lines = iter(file)
+    first = next(lines, None)
+    if first is None:
+        raise HeaderError("il file è vuoto: la prima riga deve essere l'intestazione")
+    records = csv_records(itertools.chain([first], lines), delimiter=_delimiter(first))
+    header = _header(next(records))
     plans = {plan.code: plan for plan in Plan.objects.all()}
-    numbered = ((reader.line_num, row) for row in reader)
+    rows = (record for record in records if not record.blank)
     result = ImportResult()
-    while batch := list(itertools.islice(numbered, BATCH_SIZE)):
+    while batch := list(itertools.islice(rows, BATCH_SIZE)):
         with transaction.atomic():
-            for line, row in batch:
+            for record in batch:
                 try:
                     with transaction.atomic():
-                        created = _import_row(row, plans)
+                        created = _import_record(record, header, plans)
                 except (RowError, IntegrityError, DataError) as error:
                     result.failed += 1
                     if on_error is not None:
-                        on_error(line, str(error) if isinstance(error, RowError) else _database_refusal(error))
+                        on_error(record.line, str(error) if isinstance(error, RowError) else _database_refusal(error))
                 else:
                     if created:
                         result.created += 1
@@ -105,20 +101,38 @@ def _database_refusal(error):
     return f"riga rifiutata dal database: {str(error).splitlines()[0]}"
 
 
-def _check_header(columns):
-    missing = [name for name in REQUIRED_COLUMNS if name not in (columns or [])]
+def _delimiter(header_line):
+    """Italian spreadsheets save CSV with semicolons; the column names hold neither separator,
+    so the header line tells which one the file uses."""
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def _header(record):
+    if record.problem:
+        raise HeaderError(f"intestazione non leggibile: {record.problem}")
+    if any(UNDECODABLE.search(name) or "\x00" in name for name in record.fields):
+        raise HeaderError("l'intestazione contiene byte non UTF-8 o caratteri NUL: salva il file come «CSV UTF-8»")
+    columns = [name.strip().lstrip("\ufeff").strip() for name in record.fields]
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
-        raise HeaderError("colonne mancanti nell'intestazione: " + ", ".join(missing))
+        hint = ": il separatore deve essere la virgola o il punto e virgola" if len(columns) == 1 else ""
+        raise HeaderError("colonne mancanti nell'intestazione: " + ", ".join(missing) + hint)
     unknown = [name for name in columns if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if unknown:
-        raise HeaderError("colonne sconosciute nell'intestazione: " + ", ".join(unknown))
+        raise HeaderError("colonne sconosciute nell'intestazione: " + ", ".join(map(repr, unknown)))
+    repeated = sorted({name for name in columns if columns.count(name) > 1})
+    if repeated:
+        raise HeaderError("colonne ripetute nell'intestazione: " + ", ".join(repeated))
+    return columns
 
 
-def _import_row(row, plans):
+def _import_record(record, header, plans):
     """Write one row; True when its mailbox was created, False when updated."""
-    if None in row or any(value is None for value in row.values()):
-        raise RowError("numero di colonne diverso dall'intestazione")
-    data = _parse_row(row, plans)
+    if record.problem:
+        raise RowError(record.problem)
+    if len(record.fields) != len(header):
+        raise RowError(f"numero di colonne diverso dall'intestazione ({len(record.fields)} invece di {len(header)})")
+    data = row_parse(dict(zip(header, record.fields, strict=True)), plans)
     holder = _holder_upsert(data)
     mailbox = Mailbox.objects.select_for_update().filter(address=data["address"]).first()
     if mailbox is None:
@@ -131,85 +145,6 @@ def _import_row(row, plans):
         raise RowError(f"la casella {mailbox.address} appartiene a un altro titolare")
     _mailbox_update(mailbox, data)
     return False
-
-
-def _parse_row(row, plans):
-    value = {name: (row.get(name) or "").strip() for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
-    address = normalize_address(value["address"])
-    _check_email(address, "address")
-    _check_email(value["email"], "email")
-    try:
-        fiscal_code = clean_fiscal_code(value["fiscal_code"])
-    except ValidationError:
-        raise RowError(f"codice fiscale non valido: {value['fiscal_code']!r}") from None
-    for name in ("first_name", "last_name"):
-        if not value[name] or len(value[name]) > 100:
-            raise RowError(f"{name} mancante o più lungo di 100 caratteri")
-    if value["plan"] not in plans:
-        raise RowError(f"piano sconosciuto: {value['plan']!r} (validi: {', '.join(sorted(plans))})")
-    if value["status"] not in Mailbox.Status.values:
-        raise RowError(f"stato sconosciuto: {value['status']!r} (validi: {', '.join(Mailbox.Status.values)})")
-    requested_on = _date(value, "requested_on", required=True)
-    certified_on = _date(value, "certified_on", required=False)
-    expires_on = _date(value, "expires_on", required=True)
-    if certified_on and certified_on < requested_on:
-        raise RowError("certified_on precede requested_on")
-    return {
-        "address": address,
-        "fiscal_code": fiscal_code,
-        "first_name": value["first_name"],
-        "last_name": value["last_name"],
-        "email": value["email"].lower(),
-        "plan": plans[value["plan"]],
-        "status": value["status"],
-        "requested_on": requested_on,
-        "certified_on": certified_on,
-        "expires_on": expires_on,
-        "end_client": _yes_no(value, "end_client", default=None),
-        "auto_renew": _yes_no(value, "auto_renew", default=True),
-        "password": _password(value["password"]),
-    }
-
-
-def _check_email(value, column):
-    try:
-        validate_email(value)
-    except ValidationError:
-        raise RowError(f"{column} non è un indirizzo e-mail valido: {value!r}") from None
-    if len(value) > 254:
-        raise RowError(f"{column} più lungo di 254 caratteri")
-
-
-def _date(value, column, *, required):
-    text = value[column]
-    if not text and not required:
-        return None
-    try:
-        if not _DATE.match(text):
-            raise ValueError(text)
-        return date.fromisoformat(text)
-    except ValueError:
-        raise RowError(f"{column} non è una data AAAA-MM-GG: {text!r}") from None
-
-
-def _yes_no(value, column, *, default):
-    text = value[column].lower()
-    if not text and default is not None:
-        return default
-    if text not in _YES_NO:
-        raise RowError(f"{column} deve essere yes o no: {value[column]!r}")
-    return _YES_NO[text]
-
-
-def _password(text):
-    """(plain, hash): a mail-platform hash is kept as is; anything else is a plain password,
-    hashed only once the row is known to need it, because hashing is the slow part."""
-    if text.startswith("{"):
-        converted = mail_platform_hash_to_django(text)
-        if converted is None:
-            raise RowError("hash della password non supportato (ammessi {ARGON2ID} e {SHA512-CRYPT})")
-        return None, converted
-    return text or None, None
 
 
 def _holder_upsert(data):

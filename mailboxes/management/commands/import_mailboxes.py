@@ -1,12 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from mailboxes.importing import HeaderError, mailboxes_import
+from mailboxes.importing import HeaderError, import_file_open, mailboxes_import
 
 PROGRESS_EVERY = 100
 
 
 class Command(BaseCommand):
-    help = ("Crea o aggiorna titolari e caselle dal CSV di SPEC 4 "
+    help = ("Crea o aggiorna titolari e caselle dal CSV di SPEC 4, UTF-8, separato da virgole o punti e virgola "
             "(address,fiscal_code,first_name,last_name,email,plan,status,requested_on,certified_on,"
             "expires_on,end_client,password[,auto_renew]). Esce con stato 1 se una riga è stata scartata.")
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
         interactive = self.stdout.isatty()
         total = _count_rows(file) if interactive else None
         try:
-            with open(file, encoding="utf-8-sig", newline="") as handle:
+            with import_file_open(file) as handle:
                 result = mailboxes_import(
                     file=handle,
                     on_row=self._progress(total) if interactive else None,
@@ -27,8 +27,6 @@ class Command(BaseCommand):
             raise CommandError(f"impossibile leggere {file}: {error.strerror}") from None
         except HeaderError as error:
             raise CommandError(str(error)) from None
-        except UnicodeDecodeError:
-            raise CommandError(f"{file} non è un file di testo UTF-8") from None
         if interactive:
             self.stdout.write("")
         summary = (f"Caselle create: {result.created}, aggiornate: {result.updated}, "
