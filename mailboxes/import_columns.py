@@ -20,7 +20,6 @@ REQUIRED_COLUMNS = [
     "address", "fiscal_code", "first_name", "last_name", "email", "plan", "status",
     "requested_on", "certified_on", "expires_on", "end_client", "password",
 ]
-OPTIONAL_COLUMNS = ["auto_renew"]
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 _YES_NO = {"yes": True, "no": False}
 # Bytes that are not UTF-8 arrive as lone surrogates (importing.import_file_open reads the file
@@ -33,14 +32,37 @@ class RowError(Exception):
 
 
 def _free_text(text):
-    """Names on one line: a line break typed inside a spreadsheet cell, or any run of spaces,
-    becomes one space; other control characters are refused (they have no place in a name and
-    would break the invoice XML)."""
+    """Names and address lines on one line: a line break typed inside a spreadsheet cell, or any
+    run of spaces, becomes one space; other control characters are refused (they have no place
+    in a name and would break the invoice XML)."""
     text = " ".join(text.split())
     control = next((ch for ch in text if unicodedata.category(ch) == "Cc"), None)
     if control is not None:
         raise ValidationError(f"carattere di controllo 0x{ord(control):02X}")
     return text
+
+
+def _invoice_pec(text):
+    validate_email(text)
+    return text.lower()
+
+
+# The holder's billing data, named as the accounts.Holder fields they fill, each cleaned as the
+# profile form (accounts.forms.ProfileForm) cleans it; free text on one line. A column left out, or a
+# cell left empty, keeps what the holder already has.
+BILLING_COLUMN_RULES = {
+    "street": _free_text,
+    "postal_code": validators.clean_postal_code,
+    "city": _free_text,
+    "province": validators.clean_province,
+    "country": validators.clean_country,
+    "company_name": _free_text,
+    "vat_number": validators.clean_vat_number,
+    "sdi_code": validators.clean_sdi_code,
+    "invoice_pec": _invoice_pec,
+}
+BILLING_COLUMNS = list(BILLING_COLUMN_RULES)
+OPTIONAL_COLUMNS = ["auto_renew", *BILLING_COLUMNS]
 
 
 def row_parse(row, plans):
@@ -73,6 +95,7 @@ def row_parse(row, plans):
         "fiscal_code": fiscal_code,
         **names,
         "email": value["email"].lower(),
+        "billing": _billing(value),
         "plan": plans[value["plan"]],
         "status": value["status"],
         "requested_on": requested_on,
@@ -112,11 +135,24 @@ def _check_email(value, column):
 
 
 def _validated(clean, value, column):
-    """The cleaned value, or RowError naming the column with the rule's own message."""
+    """The cleaned value, or RowError naming the column with the rule's own message (for the
+    billing columns, the message the profile form shows)."""
     try:
         return clean(value[column])
     except ValidationError as error:
         raise RowError(f"{column}: {error.messages[0]} ({_shown(value[column])})") from None
+
+
+def _billing(value):
+    """The billing values the row carries (non-empty cells only), cleaned."""
+    billing = {}
+    for column in BILLING_COLUMNS:
+        if value[column]:
+            billing[column] = _validated(BILLING_COLUMN_RULES[column], value, column)
+            limit = Holder._meta.get_field(column).max_length
+            if len(billing[column]) > limit:
+                raise RowError(f"{column} più lungo di {limit} caratteri")
+    return billing
 
 
 def _date(value, column, *, required):

@@ -149,7 +149,7 @@ def _import_record(record, header, plans):
 
 def _holder_upsert(data):
     holder = Holder.objects.filter(fiscal_code=data["fiscal_code"]).first()
-    fields = {name: data[name] for name in ("first_name", "last_name", "email")}
+    fields = {name: data[name] for name in ("first_name", "last_name", "email")} | data["billing"]
     if holder is None:
         return holder_create(fiscal_code=data["fiscal_code"], **fields)
     # A holder's thousand mailboxes repeat the same data: only a real change pays for the lock.

@@ -8,7 +8,8 @@ PROGRESS_EVERY = 100
 class Command(BaseCommand):
     help = ("Crea o aggiorna titolari e caselle dal CSV di SPEC 4, UTF-8, separato da virgole o punti e virgola "
             "(address,fiscal_code,first_name,last_name,email,plan,status,requested_on,certified_on,"
-            "expires_on,end_client,password[,auto_renew]). Esce con stato 1 se una riga è stata scartata.")
+            "expires_on,end_client,password[,auto_renew][,street,postal_code,city,province,country,"
+            "company_name,vat_number,sdi_code,invoice_pec]). Esce con stato 1 se una riga è stata scartata.")
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="percorso del file CSV (UTF-8)")
