@@ -57,10 +57,16 @@ def stripe_opens(monkeypatch):
 
 
 @pytest.fixture
-def decline(client, webhook_secret, django_capture_on_commit_callbacks):
-    """Stripe's payment_intent.payment_failed webhook for one declined charge of ``topup``."""
+def decline(client, fake_stripe, django_capture_on_commit_callbacks):
+    """Stripe's payment_intent.payment_failed webhook for one declined charge of ``topup``, with
+    Stripe saying the same when the portal asks it."""
 
     def report(topup, charge):
+        fake_stripe.intents[topup.stripe_payment_intent_id] = stripe_gateway.Intent(
+            id=topup.stripe_payment_intent_id, status="requires_payment_method", amount=topup.amount_cents,
+            currency="eur", metadata={"topup_id": str(topup.pk)}, failure_message="Your card was declined.",
+            failed_attempt=charge,
+        )
         event = intent_event(topup, "payment_intent.payment_failed")
         event["data"]["object"]["last_payment_error"]["charge"] = charge
         with django_capture_on_commit_callbacks(execute=True):

@@ -14,7 +14,7 @@ from django.conf import settings as django_settings
 from billing import stripe_gateway
 from billing.models import LedgerEntry, TopUp
 from billing.services import BillingError, topup_create
-from tests.billing.conftest import intent_event, make_topup, post_event
+from tests.billing.conftest import FakeStripe, intent_event, make_topup, post_event
 from tests.factories import make_holder
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +97,7 @@ def test_a_top_up_stripe_never_answers_fails_with_a_clear_message_within_the_tim
 
 
 def test_the_status_poll_answers_pending_within_the_timeout_and_the_webhook_then_credits(
-    holder_client, holder, silent_local_stripe, webhook_secret
+    holder_client, holder, silent_local_stripe, webhook_secret, monkeypatch
 ):
     topup = make_topup(holder, 1500)
     started = time.monotonic()
@@ -106,7 +106,16 @@ def test_the_status_poll_answers_pending_within_the_timeout_and_the_webhook_then
     assert response.json() == {"status": "pending", "balance": "€ 0,00", "message": ""}
     assert silent_local_stripe.connections == 1
 
-    assert post_event(holder_client, intent_event(topup, "payment_intent.succeeded")).status_code == 200
+    # The webhook asks Stripe before crediting: while Stripe is silent it answers 503, so Stripe
+    # sends the event again; once Stripe answers, the redelivery credits.
+    event = intent_event(topup, "payment_intent.succeeded")
+    assert post_event(holder_client, event).status_code == 503
+    topup.refresh_from_db()
+    assert topup.status == TopUp.Status.PENDING
+    stripe_again = FakeStripe()
+    stripe_again.pay(topup)
+    monkeypatch.setattr(stripe_gateway, "intent_retrieve", stripe_again.intent_retrieve)
+    assert post_event(holder_client, event).status_code == 200
     topup.refresh_from_db()
     assert topup.status == TopUp.Status.SUCCEEDED
     assert LedgerEntry.objects.get(reference=f"topup:{topup.stripe_payment_intent_id}").amount_cents == 1500
