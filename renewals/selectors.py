@@ -79,6 +79,12 @@ def addons_active(*, mailbox_id):
     return _addons_active().filter(mailbox_id=mailbox_id)
 
 
+def addons_active_of(mailboxes):
+    """The active add-ons of the mailboxes of the queryset ``mailboxes``, in the order they renew
+    in: one query, the mailboxes' as a subquery."""
+    return _addons_active().filter(mailbox__in=mailboxes)
+
+
 def addons_active_by_mailbox(*, mailbox_ids):
     """addons_active for many mailboxes in one query: {mailbox_id: [add-on, ...]}."""
     by_mailbox = {}

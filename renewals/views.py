@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -8,6 +9,8 @@ from accounts.decorators import holder_required
 from core.money import format_euro
 from mailboxes.selectors import mailbox_get_for_holder
 
+from .forecast import forecast_for_holder, forecast_page, forecast_topups
+from .forecast_csv import forecast_csv
 from .selectors import mailbox_page_get
 from .services import RenewalRefused, mailbox_auto_renew_set, mailbox_renew_now
 
@@ -46,3 +49,29 @@ def mailbox_auto_renew(request, mailbox_id):
     else:
         messages.success(request, _("Rinnovo automatico attivato.") if enabled else _("Rinnovo automatico disattivato."))
     return redirect("mailbox_detail", mailbox_id=mailbox.pk)
+
+
+@holder_required
+def renewal_forecast(request):
+    forecast = forecast_for_holder(holder=request.holder, today=timezone.localdate())
+    return render(request, "renewals/forecast.html", {
+        "forecast": forecast, "topups": forecast_topups(forecast),
+        "page": forecast_page(forecast, _page_number(request.GET.get("page"))),
+    })
+
+
+def _page_number(text):
+    # A mistyped or stale ?page= shows the nearest page there is, never an error.
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return 1
+
+
+@holder_required
+def renewal_forecast_csv(request):
+    today = timezone.localdate()
+    response = HttpResponse(forecast_csv(forecast_for_holder(holder=request.holder, today=today)),
+                            content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="previsione-rinnovi-{today.isoformat()}.csv"'
+    return response

@@ -67,6 +67,7 @@ def holder_pages(data):
         ("operations, deep (after row 9,975)", f"/operations/?after={cursors['operations_deep']}"),
         ("add-on order", f"/mailboxes/{mailbox}/addons/new/"),
         ("top-up", "/credit/topup/"),
+        ("renewal forecast (15,000 rows)", "/renewals/forecast/"),
     ]
 
 

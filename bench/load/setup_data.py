@@ -1,4 +1,5 @@
-"""The benchmark's data: one holder with 10,000 mailboxes and 10,000 operations (bulk_create).
+"""The benchmark's data: one holder with 10,000 mailboxes, half of them with an add-on, and 10,000
+operations (bulk_create).
 
 Run with DJANGO_SETTINGS_MODULE and DATABASE_URL set; prints the login address, the id of a
 mailbox for the detail and add-on pages and the cursors of the list pages measured (the ids their
@@ -21,8 +22,10 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import Operation  # noqa: E402
 from accounts.services import holder_create  # noqa: E402
+from addons.models import Addon, AddonType, Order  # noqa: E402
 from billing.models import LedgerEntry  # noqa: E402
 from billing.services import wallet_post  # noqa: E402
+from invoices.vat import vat_cents  # noqa: E402
 from mailboxes.models import Mailbox, Plan  # noqa: E402
 from mailboxes.services import mailbox_create  # noqa: E402
 
@@ -41,12 +44,13 @@ def main(password):
     login = mailbox_create(holder=holder, address=ADDRESS, plan=plans[0], password=password,
                            status=Mailbox.Status.CERTIFIED, requested_on=today - timedelta(days=100),
                            certified_on=today - timedelta(days=100), expires_on=today + timedelta(days=265))
-    Mailbox.objects.bulk_create(
+    mailboxes = Mailbox.objects.bulk_create(
         Mailbox(holder=holder, address=f"iscritto{n:05d}@pec.ordine-bench.it", plan=plans[n % len(plans)],
                 status=Mailbox.Status.CERTIFIED, requested_on=today - timedelta(days=n % 700),
                 certified_on=today - timedelta(days=n % 700), expires_on=today + timedelta(days=n % 365 + 1))
         for n in range(1, MAILBOXES)
     )
+    addons_create(mailboxes[::2], today=today)
     Operation.objects.bulk_create(
         Operation(holder=holder, kind=Operation.Kind.RENEWAL, mailbox_address=f"iscritto{n:05d}@pec.ordine-bench.it",
                   description="Rinnovo annuale", amount_cents=-(500 + n % 300), reference=f"bench:op:{n}")
@@ -55,6 +59,24 @@ def main(password):
     wallet_post(holder_id=holder.pk, amount_cents=50_000_00, kind=LedgerEntry.Kind.OPENING,
                 reference="bench:opening", description="Credito iniziale benchmark")
     return {"address": ADDRESS, "mailbox_id": login.pk, "cursors": list_cursors(holder)}
+
+
+def addons_create(mailboxes, *, today):
+    """A completed 1 GB inbox_extra order and its active add-on on each of ``mailboxes``."""
+    inbox = AddonType.objects.get(code="inbox_extra")
+    net = inbox.yearly_unit_price_cents
+    orders = Order.objects.bulk_create(
+        Order(holder_id=mailbox.holder_id, mailbox=mailbox, addon_type=inbox, quantity=1, unit_price_cents=net,
+              years=1, net_cents=net, vat_cents=vat_cents(net), gross_cents=net + vat_cents(net),
+              ends_on=mailbox.expires_on, status=Order.Status.COMPLETED, completed_at=timezone.now())
+        for mailbox in mailboxes
+    )
+    Addon.objects.bulk_create(
+        Addon(mailbox=order.mailbox, addon_type=inbox, order=order, quantity=1, activated_on=today,
+              expires_on=order.ends_on)
+        for order in orders
+    )
+    Mailbox.objects.filter(pk__in=[mailbox.pk for mailbox in mailboxes]).update(inbox_extra_gb=1)
 
 
 def list_cursors(holder):
