@@ -1,16 +1,16 @@
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import holder_required
+from core.csv_download import csv_download
 from core.money import format_euro
 from mailboxes.selectors import mailbox_get_for_holder
 
 from .forecast import forecast_for_holder, forecast_page, forecast_topups
-from .forecast_csv import forecast_csv
+from .forecast_csv import forecast_csv_chunks
 from .selectors import mailbox_page_get
 from .services import RenewalRefused, mailbox_auto_renew_set, mailbox_renew_now
 
@@ -71,7 +71,5 @@ def _page_number(text):
 @holder_required
 def renewal_forecast_csv(request):
     today = timezone.localdate()
-    response = HttpResponse(forecast_csv(forecast_for_holder(holder=request.holder, today=today)),
-                            content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="previsione-rinnovi-{today.isoformat()}.csv"'
-    return response
+    return csv_download(forecast_csv_chunks(forecast_for_holder(holder=request.holder, today=today)),
+                        filename=f"previsione-rinnovi-{today.isoformat()}.csv")
