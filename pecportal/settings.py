@@ -1,5 +1,8 @@
-"""Settings come from the environment (SPEC 4); every default runs the embedded demo."""
+"""Settings come from the environment (SPEC 4). With DEBUG=1 every default runs the embedded demo;
+DEBUG is off unless set, and then pecportal.production refuses to start without the settings
+production must not guess."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,11 +15,12 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env(
-    "SECRET_KEY",
-    default="dev-only-secret-key-never-used-in-production-" + "x" * 20 if DEBUG else environ.Env.NOTSET,
-)
+DEBUG = env.bool("DEBUG", default=False)
+if not DEBUG:
+    from pecportal.production import production_settings_check
+
+    production_settings_check(os.environ)
+SECRET_KEY = env("SECRET_KEY", default="dev-only-secret-key-never-used-in-production-" + "x" * 20)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
