@@ -144,12 +144,19 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "mailboxes.backends.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# And one client may fail this often across every address before its logins are refused for the
+# window (mailboxes.login_limit): axes alone lets a client try 4 passwords on every address.
+LOGIN_CLIENT_FAILURE_LIMIT = env.int("LOGIN_CLIENT_FAILURE_LIMIT", default=20)
+LOGIN_CLIENT_FAILURE_WINDOW = timedelta(minutes=15)
 # The client address is REMOTE_ADDR unless the operator says how many proxies sit in front
 # (AXES_CLIENT_IP_CALLABLE below, core.client_ip).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# The cache holds only the rate-limit counters (core.ratelimit). Short socket timeouts: a Redis
+# that hangs must fail a counter in a second, as one that is down does at once, not hold a worker.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL"),
+                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
     if env("REDIS_URL", default="")
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
