@@ -177,10 +177,13 @@ def largest_rss_mb(pid):
 
 def main():
     args = parse_args()
-    env = {**os.environ, "DATABASE_URL": args.database_url, "EMAIL_URL": "dummymail://", "LOG_LEVEL": "WARNING",
-           "DEBUG": "0", "SECRET_KEY": "bench-only", "DJANGO_SETTINGS_MODULE": "pecportal.settings"}
-    os.environ.update(env)
     sys.path.insert(0, str(BASE_DIR))
+    from tests.security.production import PRODUCTION_ENV
+
+    # Production settings, with the placeholders production refuses to start without (none is used here).
+    env = {**os.environ, **PRODUCTION_ENV, "DATABASE_URL": args.database_url, "EMAIL_URL": "dummymail://",
+           "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "pecportal.settings"}
+    os.environ.update(env)
     name = args.database_url.rsplit("/", 1)[1]
     if args.from_snapshot:
         recreate_database(args.database_url, template=f"{name}_filled")

@@ -2,7 +2,15 @@
 sees the same count.
 
 The first use is the top-up page: each PaymentIntent is one more try of a card, and a stolen
-card list is tested exactly that way, so attempts are capped per holder and per client address."""
+card list is tested exactly that way, so attempts are capped per holder and per client address.
+Failure counters (``failures``, ``failure_record``) cap wrong passwords: at the login per client
+address (mailboxes.login_limit) and on the mailbox password form (mailboxes.passwords).
+
+When the cache is down every counter logs a warning and fails one way, chosen per use (README
+"Production"): a limit whose refusal would stop every holder (``allow``, the login limit) lets
+the request through, since PostgreSQL still keeps axes' lockout and Stripe its fraud checks; the
+password form, which nothing else guards, is refused until the cache is back. ``failures`` and
+``failure_record`` raise ``CounterUnavailable`` so that each caller states its direction."""
 
 import functools
 import logging
@@ -37,6 +45,43 @@ def allow(key, limit, window_seconds):
         logger.warning("rate limiter unavailable, letting %s through", key, exc_info=True)
         return True
     return count <= limit
+
+
+class CounterUnavailable(Exception):
+    """The cache that keeps the failure counters cannot be reached."""
+
+
+def _failure_bucket(key):
+    return f"failures:{key}"
+
+
+def failures(key):
+    """How many failures ``key`` has within its window (see ``failure_record``)."""
+    try:
+        return cache.get(_failure_bucket(key), 0)
+    except Exception as exc:
+        logger.warning("failure counter %s unavailable", key, exc_info=True)
+        raise CounterUnavailable(key) from exc
+
+
+def failure_record(key, *, limit, window_seconds):
+    """Counts one failure for ``key``. The count lasts ``window_seconds`` from the first failure;
+    the one that reaches ``limit`` starts a full window again, so the refusal that follows lasts
+    the whole window whenever in it the limit was reached."""
+    bucket = _failure_bucket(key)
+    try:
+        cache.add(bucket, 0, timeout=window_seconds)
+        try:
+            count = cache.incr(bucket)
+        except ValueError:  # the window ended between add() and incr()
+            cache.add(bucket, 1, timeout=window_seconds)
+            count = 1
+        if count == limit:
+            cache.touch(bucket, timeout=window_seconds)
+    except Exception as exc:
+        logger.warning("failure counter %s unavailable", key, exc_info=True)
+        raise CounterUnavailable(key) from exc
+    return count
 
 
 def topup_allowed(request):

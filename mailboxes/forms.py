@@ -1,10 +1,18 @@
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import check_password
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
+from core.ratelimit import CounterUnavailable
+
+from .login_limit import CLIENT_LOCKED_MESSAGE, login_client_failure_record, login_client_refused
 from .models import Mailbox
 from .passwords import password_policy_errors, wrong_current_password_locked, wrong_current_password_record
+
+PASSWORD_CHANGE_UNAVAILABLE = _(
+    "Il cambio password non è disponibile in questo momento. Riprova tra qualche minuto."
+)
 
 
 class MailboxFilterForm(forms.Form):
@@ -30,12 +38,15 @@ class MailboxPasswordForm(forms.Form):
 
     def clean_old_password(self):
         value = self.cleaned_data["old_password"]
-        if wrong_current_password_locked(self.mailbox):
-            raise forms.ValidationError(_("Troppi tentativi con la password attuale errata. Riprova tra 15 minuti."),
-                                        code="locked")
-        if not self.mailbox.password_hash or not check_password(value, self.mailbox.password_hash):
-            wrong_current_password_record(self.mailbox)
-            raise forms.ValidationError(_("La password attuale non è corretta."), code="wrong_password")
+        try:
+            if wrong_current_password_locked(self.mailbox):
+                raise forms.ValidationError(
+                    _("Troppi tentativi con la password attuale errata. Riprova tra 15 minuti."), code="locked")
+            if not self.mailbox.password_hash or not check_password(value, self.mailbox.password_hash):
+                wrong_current_password_record(self.mailbox)
+                raise forms.ValidationError(_("La password attuale non è corretta."), code="wrong_password")
+        except CounterUnavailable:
+            raise forms.ValidationError(PASSWORD_CHANGE_UNAVAILABLE, code="unavailable") from None
         return value
 
     def clean_new_password1(self):
@@ -71,7 +82,14 @@ class LoginForm(forms.Form):
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
         if username and password:
+            if login_client_refused(self.request):
+                raise forms.ValidationError(CLIENT_LOCKED_MESSAGE, code="client_locked")
             self.user = authenticate(self.request, username=username, password=password, holder_login=True)
             if self.user is None:
+                login_client_failure_record(self.request)
                 raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
         return self.cleaned_data
+
+    @property
+    def client_locked(self):
+        return self.has_error(NON_FIELD_ERRORS, "client_locked")

@@ -1,8 +1,8 @@
 """The mailbox password rule of SPEC 3.2, kept apart so the form and any future caller agree."""
 
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from core.ratelimit import failure_record, failures
 from mailboxes.sessions import mailbox_session_hash
 
 MIN_LENGTH = 8
@@ -29,6 +29,8 @@ def password_policy_errors(password, *, address):
 
 # Guessing the current password through the change form is as bad as guessing it at login,
 # so it gets the login's limit (SPEC 3.1): 5 wrong attempts lock the form for 15 minutes.
+# Nothing else guards this form, so while the cache that counts is down the form refuses
+# (core.ratelimit.CounterUnavailable reaches the caller) rather than allow unlimited guesses.
 WRONG_CURRENT_LIMIT = 5
 WRONG_CURRENT_WINDOW_SECONDS = 15 * 60
 
@@ -39,10 +41,8 @@ def _wrong_current_key(mailbox):
 
 
 def wrong_current_password_locked(mailbox):
-    return cache.get(_wrong_current_key(mailbox), 0) >= WRONG_CURRENT_LIMIT
+    return failures(_wrong_current_key(mailbox)) >= WRONG_CURRENT_LIMIT
 
 
 def wrong_current_password_record(mailbox):
-    key = _wrong_current_key(mailbox)
-    cache.add(key, 0, timeout=WRONG_CURRENT_WINDOW_SECONDS)
-    cache.incr(key)
+    failure_record(_wrong_current_key(mailbox), limit=WRONG_CURRENT_LIMIT, window_seconds=WRONG_CURRENT_WINDOW_SECONDS)

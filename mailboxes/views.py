@@ -24,7 +24,8 @@ def login_view(request):
         if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
             next_url = "dashboard"
         return redirect(next_url)
-    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
+    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")},
+                  status=429 if form.client_locked else 200)
 
 
 @require_POST

@@ -1,5 +1,8 @@
-"""Settings come from the environment (SPEC 4); every default runs the embedded demo."""
+"""Settings come from the environment (SPEC 4). With DEBUG=1 every default runs the embedded demo;
+DEBUG is off unless set, and then pecportal.production refuses to start without the settings
+production must not guess."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,11 +15,12 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env(
-    "SECRET_KEY",
-    default="dev-only-secret-key-never-used-in-production-" + "x" * 20 if DEBUG else environ.Env.NOTSET,
-)
+DEBUG = env.bool("DEBUG", default=False)
+if not DEBUG:
+    from pecportal.production import production_settings_check
+
+    production_settings_check(os.environ)
+SECRET_KEY = env("SECRET_KEY", default="dev-only-secret-key-never-used-in-production-" + "x" * 20)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
@@ -140,12 +144,19 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "mailboxes.backends.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# And one client may fail this often across every address before its logins are refused for the
+# window (mailboxes.login_limit): axes alone lets a client try 4 passwords on every address.
+LOGIN_CLIENT_FAILURE_LIMIT = env.int("LOGIN_CLIENT_FAILURE_LIMIT", default=20)
+LOGIN_CLIENT_FAILURE_WINDOW = timedelta(minutes=15)
 # The client address is REMOTE_ADDR unless the operator says how many proxies sit in front
 # (AXES_CLIENT_IP_CALLABLE below, core.client_ip).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# The cache holds only the rate-limit counters (core.ratelimit). Short socket timeouts: a Redis
+# that hangs must fail a counter in a second, as one that is down does at once, not hold a worker.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL"),
+                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
     if env("REDIS_URL", default="")
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
@@ -294,7 +305,9 @@ LOGGING["handlers"]["console"].update(
     filters=["request_id"], formatter=env("LOG_FORMAT", default="text" if DEBUG else "json"),
 )
 
-# Errors to Sentry only when the operator gives a DSN; no personal data leaves with them.
+# Errors to Sentry only when the operator gives a DSN; no personal data leaves with them: no
+# request bodies (passwords, card-holder data, billing details) and no local variables of the
+# frames (a password being checked, a holder's data being saved).
 SENTRY_DSN = env("SENTRY_DSN", default="")
 if SENTRY_DSN:
     import sentry_sdk
@@ -304,4 +317,6 @@ if SENTRY_DSN:
         environment=env("SENTRY_ENVIRONMENT", default="production" if not DEBUG else "development"),
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
         send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,
     )

@@ -6,6 +6,8 @@ source scripts/bootstrap.sh
 bootstrap_venv requirements.txt
 command -v curl >/dev/null || apt_install curl
 
+# The demo runs in development mode: production (DEBUG unset or 0) refuses these defaults.
+export DEBUG=1
 PORT="${PORT:-8000}"
 DEMO_PASSWORD="${DEMO_PASSWORD:-Rossi-Pec-2026!}"
 mkdir -p var

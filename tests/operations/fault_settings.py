@@ -1,9 +1,12 @@
 """Production settings for the fault tests' own servers.
 
-Only the static files storage differs: the hashed manifest is made by collectstatic at release,
-and these tests are about the database and the broker, not about static files."""
+The static files storage differs: the hashed manifest is made by collectstatic at release, and
+these tests are about the database and the broker, not about static files. So does Stripe: these
+servers must never reach the real one, and production refuses a Stripe on loopback at start-up,
+so the API base is set here, after that check, to a loopback port where nothing listens."""
 
 from pecportal.settings import *  # noqa: F403
 
 STORAGES = {**STORAGES,  # noqa: F405
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+STRIPE_API_BASE = "http://127.0.0.1:9"

@@ -41,11 +41,11 @@ class Postgres:
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
 
-    def _run(self, *args):
+    def _run(self, *args, check=True):
         command = [str(PG_BIN / args[0]), *args[1:]]
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True, timeout=60)
+        return subprocess.run(command, check=check, capture_output=True, timeout=60)
 
     def init(self):
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
@@ -57,6 +57,9 @@ class Postgres:
 
     def stop(self):
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def running(self):
+        return self._run("pg_ctl", "-D", str(self.data), "status", check=False).returncode == 0
 
     def destroy(self):
         try:

@@ -8,10 +8,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# Everything production refuses to start without (pecportal/production.py), none of it real.
 PRODUCTION_ENV = {
     "DEBUG": "0",
     "SECRET_KEY": "test-production-secret-" + "k" * 40,
     "ALLOWED_HOSTS": "portal.example.it,testserver",
+    "TRUSTED_PROXY_COUNT": "0",
+    "STRIPE_SECRET_KEY": "sk_test_production_tests",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_production_tests",
+    "STRIPE_WEBHOOK_SECRET": "whsec_production_tests",
 }
 
 _CLIENT_SCRIPT = """
@@ -35,12 +40,12 @@ print(json.dumps({"status": response.status_code, "headers": dict(response.heade
 
 def production_env(**extra):
     """The environment of a production process; a variable given as None is left unset."""
-    env = {**os.environ, **PRODUCTION_ENV, **extra}
-    env = {name: value for name, value in env.items() if value is not None}
-    # The browser fixtures set DJANGO_ALLOW_ASYNC_UNSAFE for the test process only.
-    for name in ("CELERY_EAGER", "DJANGO_ALLOW_ASYNC_UNSAFE"):
-        env.pop(name, None)
-    return env
+    # The browser fixtures set DJANGO_ALLOW_ASYNC_UNSAFE for the test process only; a developer's
+    # STRIPE_API_BASE (localstripe) is what production refuses.
+    inherited = {name: value for name, value in os.environ.items()
+                 if name not in ("CELERY_EAGER", "DJANGO_ALLOW_ASYNC_UNSAFE", "STRIPE_API_BASE")}
+    env = {**inherited, **PRODUCTION_ENV, **extra}
+    return {name: value for name, value in env.items() if value is not None}
 
 
 def manage(*args, **extra_env):

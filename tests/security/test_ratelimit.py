@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from core import ratelimit
-from core.ratelimit import allow, topup_rate_limit
+from core.ratelimit import CounterUnavailable, allow, failure_record, failures, topup_rate_limit
 from tests.factories import make_holder
 
 
@@ -64,6 +64,41 @@ def test_a_cache_outage_lets_attempts_through(key, settings):
                                    "LOCATION": "redis://127.0.0.1:1/0",
                                    "OPTIONS": {"socket_connect_timeout": 0.2}}}
     assert allow(key, 0, 60) is True
+
+
+def test_failures_are_counted_per_key(key):
+    assert failures(key) == 0
+    assert [failure_record(key, limit=3, window_seconds=60) for _ in range(4)] == [1, 2, 3, 4]
+    assert failures(key) == 4
+    assert failures(key + ":other") == 0
+
+
+def redis_ttl(key):
+    bucket = cache.make_and_validate_key(f"failures:{key}")
+    return cache._cache.get_client(bucket).ttl(bucket)
+
+
+def test_the_failure_that_reaches_the_limit_starts_a_full_window(key):
+    failure_record(key, limit=2, window_seconds=600)
+    cache.touch(f"failures:{key}", timeout=5)  # as if the first failure were 595 seconds old
+    failure_record(key, limit=2, window_seconds=600)
+    assert 590 < redis_ttl(key) <= 600
+
+
+def test_failures_before_the_limit_keep_the_first_ones_window(key):
+    failure_record(key, limit=5, window_seconds=600)
+    cache.touch(f"failures:{key}", timeout=5)
+    failure_record(key, limit=5, window_seconds=600)
+    assert redis_ttl(key) <= 5
+
+
+def test_failure_counters_say_when_the_cache_is_down_and_log_it(key, settings, caplog):
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
+    with pytest.raises(CounterUnavailable):
+        failures(key)
+    with pytest.raises(CounterUnavailable):
+        failure_record(key, limit=3, window_seconds=60)
+    assert [record.levelname for record in caplog.records if key in record.getMessage()] == ["WARNING", "WARNING"]
 
 
 def payment_intent_view():
