@@ -77,7 +77,7 @@ def _deliver(portal, body):
 def portal(own_postgres, localstripe_url):
     # The webhook believes only what Stripe answers about the intent: here, the session's localstripe.
     portal = Portal(database_url=own_postgres.url)
-    portal.env.update(STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, STRIPE_API_BASE=localstripe_url,
+    portal.env.update(STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, FAULT_TEST_STRIPE_API_BASE=localstripe_url,
                       STRIPE_SECRET_KEY="sk_test_redelivery")
     portal.start()
     yield portal
