@@ -101,6 +101,8 @@ class Addon(models.Model):
     expires_on = models.DateField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     deactivated_on = models.DateField(null=True, blank=True)
+    # Disdetta: the add-on stays active until its expiry, then the night switches it off unrenewed.
+    cancelled_on = models.DateField(_("data disdetta"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("servizio aggiuntivo")

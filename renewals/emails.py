@@ -58,3 +58,11 @@ def addons_deactivated_message(*, holder, mailbox, lines, balance_cents):
         "mailbox": mailbox, "lines": lines, "balance_cents": balance_cents,
         "topup_url": topup_url(sum(line.gross_cents for line in lines) - balance_cents, absolute=True),
     })
+
+
+def cancellation_message(*, holder, item, ends_on, revoked):
+    """The confirmation of a disdetta (or of its revocation) of ``item``, a mailbox's address or an
+    add-on's label with its mailbox, which ends (or would have ended) on ``ends_on``."""
+    return _message(holder=holder, template="cancellation", context={
+        "item": item, "ends_on": ends_on, "revoked": revoked,
+    })
