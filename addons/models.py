@@ -108,7 +108,12 @@ class Addon(models.Model):
         verbose_name = _("servizio aggiuntivo")
         verbose_name_plural = _("servizi aggiuntivi")
         ordering = ["activated_on", "id"]
-        indexes = [models.Index(fields=["mailbox", "status", "activated_on", "id"])]
+        indexes = [
+            models.Index(fields=["mailbox", "status", "activated_on", "id"]),
+            # The night's search for cancelled add-ons come to expiry reads only those.
+            models.Index(fields=["expires_on"], name="addon_cancelled_expiry",
+                         condition=models.Q(status="active", cancelled_on__isnull=False)),
+        ]
 
     def __str__(self):
         return f"{self.addon_type} × {self.quantity} ({self.mailbox})"

@@ -116,7 +116,7 @@ def addons_cancelled_end(*, on_date):
                                                       expires_on__lte=on_date)
                                  .order_by("pk").values_list("pk", "mailbox_id")):
         with transaction.atomic():
-            mailbox = Mailbox.objects.select_for_update().select_related("holder").get(pk=mailbox_id)
+            mailbox = Mailbox.objects.select_for_update().get(pk=mailbox_id)
             addon = Addon.objects.select_related("addon_type").get(pk=addon_id)
             if addon.status == Addon.Status.ACTIVE:
                 addon.mailbox = mailbox

@@ -50,7 +50,8 @@ BATCH_SIZE = 500
 
 def renewals_run(*, on_date, workers=1, dry_run=False, batch_size=BATCH_SIZE, progress=None):
     """The renewal night of ``on_date`` by ``workers`` processes; returns its RenewalSummary.
-    Pending orders past 72 hours are cancelled first: without Redis nothing else would. Staff get
+    Pending orders past 72 hours are cancelled first: without Redis nothing else would; so are
+    cancelled add-ons come to expiry switched off (renewals.cancellation). Staff get
     one alert listing the mailboxes that keep failing (renewals.failures).
 
     A dry run does all the work inside one transaction and rolls it back, so what it reports is

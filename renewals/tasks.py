@@ -28,7 +28,8 @@ def run_renewals_task(on_date=None):
     """The night's renewals as NIGHTLY_WORKERS identical parts, so every worker process takes its
     share: they divide the due mailboxes among themselves through SKIP LOCKED. The day is fixed
     here, as for the alerts; a redelivered run queues the parts again, which find nothing due.
-    Pending orders past 72 hours are cancelled first, as the command does."""
+    Pending orders past 72 hours are cancelled, and cancelled add-ons come to expiry switched off,
+    first, as the command does."""
     day = _day(on_date).isoformat()
     cancelled = orders_cancel_stale()
     addons_cancelled_end(on_date=date.fromisoformat(day))

@@ -263,3 +263,15 @@ def test_the_export_shows_both_cancellations(holder_client, expiring):
     today = timezone.localdate().isoformat()
     assert row["cancelled_on"] == today
     assert row["addons"] == f"Spazio extra inbox 1 GB (disdetta {today})"
+
+
+def test_a_cancelled_addon_is_left_out_of_the_renewal_price_and_the_forecast(holder_client, holder, expiring):
+    addon = make_addon(expiring, quantity=2)
+    give_credit(holder, 5000)
+    cancel_addon(holder_client, addon, confirm="1")
+
+    html = holder_client.get(f"/mailboxes/{expiring.pk}/").content.decode()
+    forecast = forecast_for_holder(holder=holder, today=timezone.localdate())
+
+    assert 'data-testid="renewal-total">€ 6,10<' in html  # the plan only
+    assert forecast.total_gross_cents == STANDARD_GROSS
