@@ -15,16 +15,27 @@ class ProfileForm(forms.ModelForm):
     province = forms.CharField(label=_("Provincia"), max_length=20)
     vat_number = forms.CharField(label=_("Partita IVA"), max_length=20, required=False)
     sdi_code = forms.CharField(label=_("Codice destinatario"), max_length=20, required=False)
+    alert_emails = forms.CharField(
+        label=_("Altri destinatari degli avvisi"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     class Meta:
         model = Holder
         fields = [
             "email", "phone", "street", "postal_code", "city", "province", "country",
-            "company_name", "vat_number", "sdi_code", "invoice_pec",
+            "company_name", "vat_number", "sdi_code", "invoice_pec", "alert_emails",
         ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Formatted here, in the request's language: a lazy string formatted at import would not be.
+        self.fields["alert_emails"].help_text = _(
+            "Fino a %(max)d indirizzi e-mail, uno per riga, che ricevono gli avvisi di scadenza e di "
+            "disattivazione oltre all'e-mail di riferimento."
+        ) % {"max": validators.ALERT_EMAILS_MAX}
+        if not self.is_bound:
+            self.initial["alert_emails"] = "\n".join(self.instance.alert_emails)
         # Every order is invoiced to this address, so it cannot be left empty.
         for name in ("street", "city"):
             self.fields[name].required = True
@@ -55,3 +66,13 @@ class ProfileForm(forms.ModelForm):
 
     def clean_invoice_pec(self):
         return self.cleaned_data["invoice_pec"].strip().lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        if "alert_emails" in cleaned:
+            try:
+                cleaned["alert_emails"] = validators.clean_alert_emails(
+                    cleaned["alert_emails"], reference_email=cleaned.get("email", ""))
+            except forms.ValidationError as error:
+                self.add_error("alert_emails", error)
+        return cleaned

@@ -25,6 +25,9 @@ class Holder(models.Model):
     sdi_code = models.CharField(_("codice destinatario"), max_length=7, blank=True)
     invoice_pec = models.EmailField(_("PEC per fatture"), blank=True)
     language = models.CharField(_("lingua"), max_length=5, default="it")
+    # Up to ALERT_EMAILS_MAX more addresses for the expiry alerts and deactivation notices, as a
+    # list on the row: the alert scan loads them with the holders it locks, at no extra query.
+    alert_emails = models.JSONField(_("altri destinatari degli avvisi"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

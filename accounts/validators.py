@@ -4,6 +4,7 @@ canonical form or raises ValidationError with the message the holder or operator
 import re
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.it import codicefiscale, iva
@@ -13,6 +14,36 @@ _POSTAL_CODE = re.compile(r"^\d{5}$", re.ASCII)
 _TWO_LETTERS = re.compile(r"^[A-Z]{2}$")
 _SDI_CODE = re.compile(r"^[A-Z0-9]{7}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ./-]{4,28}$")
+
+
+ALERT_EMAILS_MAX = 5
+_ADDRESS_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def clean_alert_emails(text, *, reference_email=""):
+    """The extra recipients of the alerts, written one per line (commas and semicolons also
+    separate them): a list of at most ALERT_EMAILS_MAX distinct lower-case addresses, none of them
+    the reference address, which receives the alerts anyway."""
+    addresses = [address.lower() for address in _ADDRESS_SEPARATORS.split(text or "") if address]
+    errors = []
+    for address in addresses:
+        try:
+            validate_email(address)
+        except ValidationError:
+            errors.append(_("«%(address)s» non è un indirizzo e-mail valido.") % {"address": address})
+    if len(addresses) > ALERT_EMAILS_MAX:
+        errors.append(_("Puoi indicare al massimo %(max)d indirizzi.") % {"max": ALERT_EMAILS_MAX})
+    seen = set()
+    for address in addresses:
+        if address in seen:
+            errors.append(_("L'indirizzo %(address)s è ripetuto.") % {"address": address})
+        seen.add(address)
+    if reference_email and reference_email.lower() in seen:
+        errors.append(_("L'indirizzo %(address)s è già l'e-mail di riferimento, che riceve comunque gli avvisi.")
+                      % {"address": reference_email.lower()})
+    if errors:
+        raise ValidationError(errors, code="alert_emails")
+    return addresses
 
 
 def clean_fiscal_code(value):

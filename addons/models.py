@@ -101,12 +101,19 @@ class Addon(models.Model):
     expires_on = models.DateField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     deactivated_on = models.DateField(null=True, blank=True)
+    # Disdetta: the add-on stays active until its expiry, then the night switches it off unrenewed.
+    cancelled_on = models.DateField(_("data disdetta"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("servizio aggiuntivo")
         verbose_name_plural = _("servizi aggiuntivi")
         ordering = ["activated_on", "id"]
-        indexes = [models.Index(fields=["mailbox", "status", "activated_on", "id"])]
+        indexes = [
+            models.Index(fields=["mailbox", "status", "activated_on", "id"]),
+            # The night's search for cancelled add-ons come to expiry reads only those.
+            models.Index(fields=["expires_on"], name="addon_cancelled_expiry",
+                         condition=models.Q(status="active", cancelled_on__isnull=False)),
+        ]
 
     def __str__(self):
         return f"{self.addon_type} × {self.quantity} ({self.mailbox})"

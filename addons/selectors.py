@@ -43,7 +43,7 @@ def order_shortfall_cents(*, holder_id):
 # The CSV export of Lista caselle PEC: documented column by column in docs/foundation.md.
 MAILBOX_EXPORT_COLUMNS = (
     "address", "plan", "status", "expires_on", "auto_renew", "inbox_gb", "archive_gb", "addons",
-    "conservation_gb", "requested_on", "certified_on", "end_client", "id",
+    "conservation_gb", "requested_on", "certified_on", "end_client", "id", "cancelled_on",
 )
 MAILBOX_EXPORT_BATCH = 2000
 
@@ -63,7 +63,8 @@ def mailbox_export_rows(*, holder, q="", status="", batch_size=MAILBOX_EXPORT_BA
         cursor.execute(f"""
             SELECT m.id, m.address, p.code, m.status, m.expires_on, m.auto_renew,
                    p.inbox_gb + m.inbox_extra_gb, p.archive_gb + m.archive_extra_gb, m.conservation_gb,
-                   m.requested_on, m.certified_on, m.end_client, t.name, a.quantity, t.unit
+                   m.requested_on, m.certified_on, m.end_client, m.cancelled_on,
+                   t.name, a.quantity, t.unit, a.cancelled_on
               FROM mailboxes_mailbox m
               JOIN mailboxes_plan p ON p.id = m.plan_id
               LEFT JOIN addons_addon a ON a.mailbox_id = m.id AND a.status = %(active)s
@@ -77,11 +78,19 @@ def mailbox_export_rows(*, holder, q="", status="", batch_size=MAILBOX_EXPORT_BA
 
 def _export_cells(rows):
     (mailbox_id, address, plan, status, expires_on, auto_renew, inbox_gb, archive_gb, conservation_gb,
-     requested_on, certified_on, end_client, *_addon) = rows[0]
-    addons = "; ".join(f"{name} {quantity} {unit}" for *_, name, quantity, unit in rows if name is not None)
+     requested_on, certified_on, end_client, cancelled_on, *_addon) = rows[0]
+    addons = "; ".join(_addon_cell(*row[-4:]) for row in rows if row[-4] is not None)
     return (address, plan, status, expires_on.isoformat(), _yes_no(auto_renew), inbox_gb, archive_gb, addons,
-            conservation_gb, requested_on.isoformat(), certified_on.isoformat() if certified_on else "",
-            _yes_no(end_client), mailbox_id)
+            conservation_gb, requested_on.isoformat(), _iso(certified_on), _yes_no(end_client), mailbox_id,
+            _iso(cancelled_on))
+
+
+def _addon_cell(name, quantity, unit, cancelled_on):
+    return f"{name} {quantity} {unit}" + (f" (disdetta {cancelled_on.isoformat()})" if cancelled_on else "")
+
+
+def _iso(day):
+    return day.isoformat() if day else ""
 
 
 def _yes_no(flag):

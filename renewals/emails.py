@@ -13,13 +13,15 @@ from invoices.selectors import invoice_missing_data
 from .pricing import renewal_quote
 
 
-def _message(*, holder, template, context):
+def _message(*, holder, template, context, alert=False):
+    """``alert``: an expiry alert or a deactivation notice, which also goes to the holder's
+    alert_emails."""
     with translation.override(holder.language or settings.LANGUAGE_CODE):
         context = {"holder": holder, "portal_url": settings.PORTAL_BASE_URL.rstrip("/"), **context}
         subject = " ".join(render_to_string(f"renewals/email/{template}_subject.txt", context).split())
         text = render_to_string(f"renewals/email/{template}.txt", context)
         html = render_to_string(f"renewals/email/{template}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[holder.email])
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[holder.email, *(holder.alert_emails if alert else [])])
     message.attach_alternative(html, "text/html")
     return message
 
@@ -45,7 +47,7 @@ def expiry_alert_message(*, holder, mailboxes, balance_cents, on_date):
         # The renewal runs and is invoiced all the same; the invoice reaches SdI once the data are complete.
         billing_data_missing = invoice_missing_data(holder)
     shortfall = max(0, total - balance_cents)
-    return _message(holder=holder, template="expiry_alert", context={
+    return _message(holder=holder, template="expiry_alert", alert=True, context={
         "entries": entries, "total_cents": total, "balance_cents": balance_cents,
         "shortfall_cents": shortfall, "topup_url": topup_url(shortfall, absolute=True),
         "billing_data_missing": billing_data_missing,
@@ -54,7 +56,15 @@ def expiry_alert_message(*, holder, mailboxes, balance_cents, on_date):
 
 def addons_deactivated_message(*, holder, mailbox, lines, balance_cents):
     """``lines``: the PriceLine of each add-on switched off for want of credit."""
-    return _message(holder=holder, template="addons_deactivated", context={
+    return _message(holder=holder, template="addons_deactivated", alert=True, context={
         "mailbox": mailbox, "lines": lines, "balance_cents": balance_cents,
         "topup_url": topup_url(sum(line.gross_cents for line in lines) - balance_cents, absolute=True),
+    })
+
+
+def cancellation_message(*, holder, item, ends_on, revoked):
+    """The confirmation of a disdetta (or of its revocation) of ``item``, a mailbox's address or an
+    add-on's label with its mailbox, which ends (or would have ended) on ``ends_on``."""
+    return _message(holder=holder, template="cancellation", context={
+        "item": item, "ends_on": ends_on, "revoked": revoked,
     })

@@ -134,7 +134,7 @@ def renewing_mailboxes(*, holder_id, today, until):
         holder_id=holder_id, auto_renew=True, cancelled_on__isnull=True, expires_on__lt=until,
     )
     plan_lines, addon_lines, lines_of = {}, {}, {}
-    for mailbox_id, *addon in addons_active_of(mailboxes).values_list(
+    for mailbox_id, *addon in addons_active_of(mailboxes).filter(cancelled_on__isnull=True).values_list(
         "mailbox_id", "addon_type__name", "addon_type__unit", "addon_type__yearly_unit_price_cents", "quantity",
     ):
         key = tuple(addon)

@@ -27,6 +27,7 @@ from mailboxes.models import Mailbox
 from mailboxes.provisioning import provisioner
 from mailboxes.services import mailbox_set_status
 
+from .cancellation import addons_cancelled_end
 from .failures import failure_reason, renewal_failure_record, renewal_failures_alert, renewal_failures_clear
 from .period import RenewalWrites, addons_of_locked, period_renew
 from .pricing import plan_line
@@ -49,7 +50,8 @@ BATCH_SIZE = 500
 
 def renewals_run(*, on_date, workers=1, dry_run=False, batch_size=BATCH_SIZE, progress=None):
     """The renewal night of ``on_date`` by ``workers`` processes; returns its RenewalSummary.
-    Pending orders past 72 hours are cancelled first: without Redis nothing else would. Staff get
+    Pending orders past 72 hours are cancelled first: without Redis nothing else would; so are
+    cancelled add-ons come to expiry switched off (renewals.cancellation). Staff get
     one alert listing the mailboxes that keep failing (renewals.failures).
 
     A dry run does all the work inside one transaction and rolls it back, so what it reports is
@@ -68,7 +70,7 @@ def renewals_run(*, on_date, workers=1, dry_run=False, batch_size=BATCH_SIZE, pr
 
 
 def _night_run(*, on_date, workers, dry_run, batch_size, progress):
-    summary = RenewalSummary(orders_cancelled=len(orders_cancel_stale()))
+    summary = RenewalSummary(orders_cancelled=len(orders_cancel_stale()), deactivated=addons_cancelled_end(on_date=on_date))
     total = renewal_due_count(on_date=on_date)
     processes = processes_for(workers=workers, items=total, batch_size=batch_size, dry_run=dry_run)
     parts = [{"on_date": on_date, "batch_size": batch_size}] * processes
@@ -244,7 +246,13 @@ def _mailbox_night(*, mailbox, addons, wallet, writes, summary):
     on_date = writes.on_date
     summary.mailboxes += 1
     if mailbox.status == Mailbox.Status.EXPIRED and on_date - mailbox.expires_on > grace_period():
-        _mailbox_terminate(mailbox=mailbox, addons=addons, writes=writes, summary=summary)
+        _mailbox_terminate(mailbox=mailbox, addons=addons, writes=writes, summary=summary,
+                           why=f"periodo di tolleranza di {grace_period().days} giorni terminato")
+        return
+    if mailbox.cancelled_on is not None and mailbox.status == Mailbox.Status.CERTIFIED:
+        # Disdetta: it ceases at its expiry, uncharged and without a grace period.
+        _mailbox_terminate(mailbox=mailbox, addons=addons, writes=writes, summary=summary,
+                           why=f"disdetta del {mailbox.cancelled_on:%d/%m/%Y}")
         return
     # A mailbox left certified long past its expiry (an import, a stopped scheduler) renews
     # period by period until it is current, so a second run of the same night finds nothing.
@@ -274,11 +282,11 @@ def _mailbox_expire(*, mailbox, addons, wallet, writes, summary):
     summary.deactivated += len(addons)
 
 
-def _mailbox_terminate(*, mailbox, addons, writes, summary):
+def _mailbox_terminate(*, mailbox, addons, writes, summary, why):
     for addon in addons:
         writes.addon_off(addon=addon, description=DEACTIVATION_EXPIRED)
         summary.deactivated += 1
     writes.status(mailbox=mailbox, status=Mailbox.Status.TERMINATED,
-                  description=f"Casella cessata: periodo di tolleranza di {grace_period().days} giorni terminato")
+                  description=f"Casella cessata: {why}")
     writes.provisioning.append((mailbox, "status", {"status": Mailbox.Status.TERMINATED}))
     summary.terminated += 1

@@ -24,6 +24,7 @@ from .pricing import addon_line, next_expiry, plan_line
 logger = logging.getLogger(__name__)
 
 DEACTIVATION_NO_CREDIT = "Disattivazione per credito insufficiente"
+DEACTIVATION_CANCELLED = "Disattivazione per disdetta"
 MAILBOX_RENEWAL_UNIT = "anno"
 
 
@@ -102,6 +103,12 @@ def period_renew(*, mailbox, addons, wallet, manual, writes, outcome):
     writes.provisioning.append((mailbox, "renew", {"expires_on": end.isoformat()}))
     kept, dropped = [], []
     for addon in addons:
+        if addon.cancelled_on is not None:
+            # Disdetta: never renewed; off once its expiry has come (a renewal by hand before that
+            # leaves it to renewals.cancellation.addons_cancelled_end).
+            if addon.expires_on <= writes.on_date:
+                writes.addon_off(addon=addon, description=DEACTIVATION_CANCELLED)
+            continue
         line = addon_line(addon)
         if wallet.balance_cents < line.gross_cents:
             writes.addon_off(addon=addon, description=DEACTIVATION_NO_CREDIT)

@@ -58,5 +58,7 @@ def addon_line(addon):
 
 
 def renewal_quote(*, mailbox, addons):
-    """``addons``: the mailbox's active add-ons, in order of activation, with addon_type loaded."""
-    return RenewalQuote(mailbox_line=plan_line(mailbox.plan), addon_lines=tuple(addon_line(a) for a in addons))
+    """``addons``: the mailbox's active add-ons, in order of activation, with addon_type loaded;
+    a cancelled one (disdetta) does not renew and is left out."""
+    return RenewalQuote(mailbox_line=plan_line(mailbox.plan),
+                        addon_lines=tuple(addon_line(a) for a in addons if a.cancelled_on is None))

@@ -20,6 +20,7 @@ from billing.selectors import holder_balance_cents
 from mailboxes.models import Mailbox, Plan
 from mailboxes.selectors import mailbox_get_for_holder
 
+from .cancellation import mailbox_cancelled
 from .models import ExpiryAlert
 from .pricing import renewal_quote
 
@@ -111,6 +112,7 @@ def alert_pending(*, on_date):
     return (
         Mailbox.objects.filter(
             status=Mailbox.Status.CERTIFIED,
+            cancelled_on__isnull=True,  # disdetta: it ceases at expiry, there is nothing to renew
             expires_on__gte=on_date,
             expires_on__lte=on_date + timedelta(days=alert_stages()[-1]),
         )
@@ -189,6 +191,12 @@ def mailbox_page_get(*, holder, mailbox_id):
     return mailbox, addons
 
 
+def addon_of_mailbox(*, mailbox, addon_id):
+    """The mailbox's add-on ``addon_id`` with its type, as a queryset (empty if it is not this
+    mailbox's)."""
+    return Addon.objects.select_related("addon_type").filter(pk=addon_id, mailbox=mailbox)
+
+
 def mailbox_renewal_block(*, mailbox, addons, today):
     """Everything the mailbox page's renewal block shows, from the page's own reads (``addons``: all
     the mailbox's add-ons) and the wallet the menu has loaded: no query of its own."""
@@ -196,6 +204,9 @@ def mailbox_renewal_block(*, mailbox, addons, today):
     quote = renewal_quote(mailbox=mailbox, addons=active)
     balance = holder_balance_cents(mailbox.holder)
     return {
+        "cancelled": mailbox_cancelled(mailbox),
+        "can_cancel": mailbox.status == Mailbox.Status.CERTIFIED,
+        "active_addons": active,
         "quote": quote,
         "balance_cents": balance,
         "shortfall_cents": max(0, quote.total_gross_cents - balance),

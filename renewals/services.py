@@ -12,6 +12,7 @@ from billing.services import wallet_lock, wallet_spending_refusal
 from core.money import format_euro
 from mailboxes.models import Mailbox
 
+from .cancellation import cancelled_refusal, mailbox_cancelled
 from .period import RenewalWrites, addons_of_locked, period_renew
 from .pricing import renewal_quote
 from .selectors import addons_active, renewal_window_open
@@ -34,6 +35,8 @@ def mailbox_renew_now(*, holder, mailbox_id, today):
         )
         if mailbox is None:
             raise RenewalRefused(_("Casella non trovata."))
+        if mailbox_cancelled(mailbox):
+            raise RenewalRefused(cancelled_refusal())
         if not renewal_window_open(mailbox=mailbox, today=today):
             raise RenewalRefused(_(
                 "Questa casella non può essere rinnovata ora: il rinnovo è possibile da 90 giorni prima "
@@ -65,6 +68,8 @@ def mailbox_auto_renew_set(*, holder, mailbox_id, enabled):
             raise RenewalRefused(_("Il rinnovo automatico di una casella in questo stato non può essere modificato."))
         if mailbox.auto_renew == enabled:
             return mailbox
+        if enabled and mailbox_cancelled(mailbox):
+            raise RenewalRefused(cancelled_refusal())
         mailbox.auto_renew = enabled
         mailbox.save(update_fields=["auto_renew"])
         operation_log(

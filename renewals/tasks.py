@@ -13,6 +13,7 @@ from django.utils import timezone
 from addons.services import orders_cancel_stale
 
 from .alerts import expiry_alerts_part
+from .cancellation import addons_cancelled_end
 from .failures import renewal_failures_alert
 from .night import renewals_part
 from .selectors import nightly_workers
@@ -27,9 +28,11 @@ def run_renewals_task(on_date=None):
     """The night's renewals as NIGHTLY_WORKERS identical parts, so every worker process takes its
     share: they divide the due mailboxes among themselves through SKIP LOCKED. The day is fixed
     here, as for the alerts; a redelivered run queues the parts again, which find nothing due.
-    Pending orders past 72 hours are cancelled first, as the command does."""
+    Pending orders past 72 hours are cancelled, and cancelled add-ons come to expiry switched off,
+    first, as the command does."""
     day = _day(on_date).isoformat()
     cancelled = orders_cancel_stale()
+    addons_cancelled_end(on_date=date.fromisoformat(day))
     group(run_renewals_part_task.s(day) for _ in range(nightly_workers())).apply_async()
     return {"parts": nightly_workers(), "orders_cancelled": len(cancelled)}
 

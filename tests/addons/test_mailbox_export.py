@@ -17,7 +17,7 @@ from mailboxes.models import Mailbox, Plan
 from tests.factories import make_holder, make_mailbox, make_mailboxes
 
 HEADER = ("address,plan,status,expires_on,auto_renew,inbox_gb,archive_gb,addons,"
-          "conservation_gb,requested_on,certified_on,end_client,id")
+          "conservation_gb,requested_on,certified_on,end_client,id,cancelled_on")
 
 
 def add_addon(mailbox, *, code="inbox_extra", quantity=1, status=Addon.Status.ACTIVE, activated_on=date(2026, 1, 10)):
@@ -60,7 +60,7 @@ def test_it_exports_every_column_of_a_mailbox_with_its_active_addons(holder_clie
         "auto_renew": "no", "inbox_gb": "4", "archive_gb": "8",
         "addons": "Spazio extra inbox 2 GB; Conservazione sostitutiva 1 GB; Spazio archivio 5 GB",
         "conservation_gb": "1", "requested_on": "2025-02-01", "certified_on": "2025-02-03", "end_client": "yes",
-        "id": str(mailbox.pk),
+        "id": str(mailbox.pk), "cancelled_on": "",
     }
 
 
