@@ -6,7 +6,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from billing.selectors import wallet_balance_cents
+from billing.selectors import wallet_available_cents
 from mailboxes.selectors import mailbox_list_conditions
 
 from .models import Addon, AddonType, Order
@@ -33,11 +33,12 @@ def addon_types_for_plan(*, plan_id):
 def order_shortfall_cents(*, holder_id):
     """What the holder's pending orders lack beyond the current credit, never negative; billing
     asks this so a top-up of exactly the shortfall may go under the usual minimum. An order past
-    its 72 hours lacks nothing: it will not be completed."""
+    its 72 hours lacks nothing: it will not be completed. A debt is paid before any order, so it
+    counts in the shortfall."""
     pending = Order.objects.filter(
         holder_id=holder_id, status=Order.Status.PENDING, created_at__gte=order_stale_cutoff()
     ).aggregate(total=Sum("gross_cents"))["total"] or 0
-    return max(0, pending - wallet_balance_cents(holder_id=holder_id)) if pending else 0
+    return max(0, pending - wallet_available_cents(holder_id=holder_id)) if pending else 0
 
 
 # The CSV export of Lista caselle PEC: documented column by column in docs/foundation.md.

@@ -25,6 +25,22 @@ def holder_balance_cents(holder):
     return wallet_balance_cents(holder_id=holder.pk)
 
 
+def wallet_available_cents(*, holder_id):
+    """What the holder can spend once a debt is paid: the balance, or minus the debt (a wallet in
+    debt holds nothing). A shortfall measured against this tells the top-up that both pays the debt
+    and completes what waits, since every credit settles the debt first."""
+    row = Wallet.objects.filter(holder_id=holder_id).values_list("balance_cents", "debt_cents").first()
+    return row[0] - row[1] if row else 0
+
+
+def holder_available_cents(holder):
+    """wallet_available_cents from the wallet the request's holder was loaded with, else read."""
+    if Holder.wallet.is_cached(holder):
+        wallet = Holder.wallet.related.get_cached_value(holder)
+        return wallet.balance_cents - wallet.debt_cents if wallet else 0
+    return wallet_available_cents(holder_id=holder.pk)
+
+
 def holder_wallet_reload(holder):
     """After the request moved money: the holder's wallet is read again when next used (the menu)."""
     if Holder.wallet.is_cached(holder):

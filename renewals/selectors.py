@@ -16,7 +16,7 @@ from django.db.models import (
 
 from addons.models import Addon
 from billing.models import Wallet
-from billing.selectors import holder_balance_cents
+from billing.selectors import holder_available_cents, holder_balance_cents
 from mailboxes.models import Mailbox, Plan
 from mailboxes.selectors import mailbox_get_for_holder
 
@@ -209,7 +209,7 @@ def mailbox_renewal_block(*, mailbox, addons, today):
         "active_addons": active,
         "quote": quote,
         "balance_cents": balance,
-        "shortfall_cents": max(0, quote.total_gross_cents - balance),
+        "shortfall_cents": max(0, quote.total_gross_cents - holder_available_cents(mailbox.holder)),
         "window_open": renewal_window_open(mailbox=mailbox, today=today),
         "can_switch_auto_renew": mailbox.status in (Mailbox.Status.CERTIFIED, Mailbox.Status.EXPIRED),
     }

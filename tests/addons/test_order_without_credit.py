@@ -4,7 +4,7 @@ from accounts.models import Operation
 from addons.models import Addon, Order
 from billing.hooks import credit_landed, pending_shortfall_cents
 from billing.models import LedgerEntry, Wallet
-from billing.services import wallet_post
+from billing.services import wallet_post, wallet_take
 from invoices.models import Invoice
 
 from .conftest import give_credit, quote_then_confirm
@@ -84,3 +84,17 @@ def test_a_shortfall_under_stripes_minimum_is_rounded_up_to_fifty_cents(holder_c
     give_credit(holder, 1800)
     _, response = quote_then_confirm(holder_client, mailbox)
     assert response.url == "/credit/topup/?amount=0,50"
+
+
+def test_a_debt_counts_in_the_shortfall_so_one_top_up_pays_it_and_completes_the_order(holder_client, mailbox, holder):
+    # A refund of credit already spent left a debt of 5 €; every credit pays the debt first.
+    wallet_take(holder_id=holder.pk, amount_cents=500, kind=LedgerEntry.Kind.REFUND, reference="refund:pi_x:500",
+                description="Rimborso")
+    _, response = quote_then_confirm(holder_client, mailbox)
+
+    assert response.url == "/credit/topup/?amount=23,30"
+    assert pending_shortfall_cents(holder_id=holder.pk) == 1830 + 500
+    land_topup(holder, 2330, "topup:pi_debt_and_order")
+    assert Order.objects.get().status == "completed"
+    wallet = Wallet.objects.get(holder=holder)
+    assert (wallet.balance_cents, wallet.debt_cents) == (0, 0)
