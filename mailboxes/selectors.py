@@ -1,6 +1,9 @@
+from dataclasses import dataclass
+
 from django.db import connection
 from django.shortcuts import get_object_or_404
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from accounts.selectors import holder_counts
 from core.paging import FIRST_PAGE, PAGE_SIZE, KeysetPage, fetch_all
@@ -37,6 +40,62 @@ def mailbox_list_conditions(*, holder_id, q="", status=""):
         conditions.append("m.status = %(status)s")
         params["status"] = status
     return " AND ".join(conditions), params
+
+
+class MailboxSelectionInvalid(Exception):
+    """A selection of Lista caselle PEC that picks nothing usable; the message is shown as it is."""
+
+
+@dataclass(frozen=True)
+class MailboxSelection:
+    """The holder's own mailboxes a bulk action covers, in id order, and how they were picked:
+    ``filters`` ({"q", "status"}) for "all that match the filter", else None for ticked ids."""
+
+    ids: list
+    filters: dict | None
+
+    def __len__(self):
+        return len(self.ids)
+
+    def as_fields(self):
+        """(name, value) pairs that post the same selection again (a quote's confirm button)."""
+        if self.filters is not None:
+            return [("all", "1"), *self.filters.items()]
+        return [("mailbox", str(mailbox_id)) for mailbox_id in self.ids]
+
+
+MAILBOX_ID_MAX = 2**63 - 1
+
+
+def mailbox_selection(*, holder, data):
+    """The selection a bulk form on Lista caselle PEC posts (``data``, a QueryDict): ``mailbox``
+    ids, or ``all=1`` with the list's own ``q``/``status``, turned into the holder's own mailboxes
+    by one query. Ids of other holders are dropped silently, like missing ones, so the answer never
+    tells whether an id exists. Raises MailboxSelectionInvalid for ids that are not numbers and for
+    a selection with no mailbox of the holder's."""
+    if data.get("all") == "1":
+        filters = {"q": data.get("q", "").strip(), "status": data.get("status", "")}
+        if len(filters["q"]) > 254 or filters["status"] not in {"", *Mailbox.Status.values}:
+            raise MailboxSelectionInvalid(_("Filtro non valido: torna alla lista e ripeti la ricerca."))
+        listed, params = mailbox_list_conditions(holder_id=holder.pk, **filters)
+    else:
+        filters = None
+        ids = {_mailbox_id(value) for value in data.getlist("mailbox")}
+        listed = "m.holder_id = %(holder)s AND m.id = ANY(%(ids)s)"
+        params = {"holder": holder.pk, "ids": sorted(ids)}
+    ids = [row[0] for row in fetch_all(f"SELECT m.id FROM mailboxes_mailbox m WHERE {listed} ORDER BY m.id", params)]
+    if not ids:
+        raise MailboxSelectionInvalid(
+            _("Nessuna casella selezionata: spunta almeno una casella o «tutte le caselle del filtro»."))
+    return MailboxSelection(ids=ids, filters=filters)
+
+
+def _mailbox_id(value):
+    text = value.strip()
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) <= MAILBOX_ID_MAX:
+        raise MailboxSelectionInvalid(
+            _("Selezione non valida: «%(value)s» non è il numero di una casella.") % {"value": value[:40]})
+    return int(text)
 
 
 def mailbox_list_for_holder(*, holder, q="", status="", cursor=FIRST_PAGE):

@@ -167,3 +167,26 @@ def mailbox_reactivate(*, mailbox, by_staff):
     )
     provisioner().request(mailbox=mailbox, action="reactivate")
     return mailbox
+
+
+AUTO_RENEW_STATUSES = (Mailbox.Status.CERTIFIED, Mailbox.Status.EXPIRED)
+
+
+@transaction.atomic
+def mailbox_auto_renew_set_many(*, holder_id, mailbox_ids, enabled):
+    """The auto-renew switch of many of the holder's mailboxes in one UPDATE, each change logged in
+    Esito Operazioni (one insert). Only a certified or expired mailbox may be switched, as on the
+    mailbox page; one already as asked is left alone. Returns the addresses changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE mailboxes_mailbox SET auto_renew = %s "
+            "WHERE holder_id = %s AND id = ANY(%s) AND status = ANY(%s) AND auto_renew <> %s RETURNING address",
+            [enabled, holder_id, list(mailbox_ids), list(AUTO_RENEW_STATUSES), enabled],
+        )
+        addresses = sorted(address for (address,) in cursor.fetchall())
+    description = "Rinnovo automatico attivato" if enabled else "Rinnovo automatico disattivato"
+    Operation.objects.bulk_create(
+        Operation(holder_id=holder_id, kind=Operation.Kind.RENEWAL, mailbox_address=address, description=description)
+        for address in addresses
+    )
+    return addresses
