@@ -21,9 +21,10 @@ class RenewalCharge(models.Model):
     net_cents = models.PositiveIntegerField(_("netto (centesimi)"))
     vat_cents = models.PositiveIntegerField(_("IVA (centesimi)"))
     gross_cents = models.PositiveIntegerField(_("totale (centesimi)"))
-    # Empty only for a line whose catalogue price is zero: the ledger refuses zero entries.
-    ledger_entry = models.OneToOneField(
-        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="renewal_charge"
+    # Empty only for a line whose catalogue price is zero: the ledger refuses zero entries. The
+    # night debits each charge alone; a bulk "Rinnova ora" debits all its charges in one entry.
+    ledger_entry = models.ForeignKey(
+        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="renewal_charges"
     )
     manual = models.BooleanField(_("rinnovo manuale"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -50,6 +50,21 @@ class RenewalWrites:
         self.entries.append(entry)
         return entry
 
+    def charge(self, *, mailbox, wallet, line, reference, description, invoice_line):
+        """Debit one line of a renewal and bill it; returns its ledger entry, None for a free line.
+        The night debits and invoices each line alone: one invoice per debit, like an order, so its
+        IVA on the line's net is exactly the IVA charged, which one invoice over several lines
+        would round differently."""
+        self.operations.append(Operation(
+            holder_id=mailbox.holder_id, kind=Operation.Kind.RENEWAL, mailbox_address=mailbox.address,
+            description=description, amount_cents=-line.gross_cents, reference=reference,
+        ))
+        if not line.gross_cents:
+            return None
+        entry = self.debit(wallet=wallet, gross_cents=line.gross_cents, reference=reference, description=description)
+        self.invoices.append((mailbox.holder, reference, [invoice_line]))
+        return entry
+
     def status(self, *, mailbox, status, description):
         operation = mailbox_status_apply(mailbox=mailbox, status=status, on_date=self.on_date, description=description)
         if operation is not None:
@@ -132,29 +147,21 @@ def period_renew(*, mailbox, addons, wallet, manual, writes, outcome):
 def _charge(*, mailbox, addon, line, start, end, manual, wallet, writes, description):
     kind = "addon" if addon else "mailbox"
     reference = f"renewal:{kind}:{(addon or mailbox).pk}:{start.isoformat()}"
-    entry = None
-    if line.gross_cents:
-        entry = writes.debit(wallet=wallet, gross_cents=line.gross_cents, reference=reference,
-                             description=description)
-        # One invoice per debit, like an order: its IVA on the line's net is then exactly the
-        # IVA charged, which one invoice over several lines would round differently.
-        # An add-on bills its quantity in the catalogue's unit; a mailbox, one year of itself.
-        quantity, unit = (addon.quantity, addon.addon_type.unit) if addon else (1, MAILBOX_RENEWAL_UNIT)
-        writes.invoices.append((mailbox.holder, reference, [{
-            "description": description, "mailbox_address": mailbox.address, "period_start": start,
-            "period_end": end, "quantity": quantity, "unit": unit, "unit_price_cents": line.net_cents // quantity,
-            "net_cents": line.net_cents,
-        }]))
+    # An add-on bills its quantity in the catalogue's unit; a mailbox, one year of itself.
+    quantity, unit = (addon.quantity, addon.addon_type.unit) if addon else (1, MAILBOX_RENEWAL_UNIT)
+    invoice_line = {
+        "description": description, "mailbox_address": mailbox.address, "period_start": start,
+        "period_end": end, "quantity": quantity, "unit": unit, "unit_price_cents": line.net_cents // quantity,
+        "net_cents": line.net_cents,
+    }
+    entry = writes.charge(mailbox=mailbox, wallet=wallet, line=line, reference=reference, description=description,
+                          invoice_line=invoice_line)
     # Unique per (mailbox or add-on, period start): a period already charged fails the insert and
     # rolls the whole transaction back, whoever tried to charge it twice.
     writes.charges.append(RenewalCharge(
         holder_id=mailbox.holder_id, mailbox=mailbox, addon=addon, period_start=start, period_end=end,
         net_cents=line.net_cents, vat_cents=line.vat_cents, gross_cents=line.gross_cents,
         ledger_entry=entry, manual=manual,
-    ))
-    writes.operations.append(Operation(
-        holder_id=mailbox.holder_id, kind=Operation.Kind.RENEWAL, mailbox_address=mailbox.address,
-        description=description, amount_cents=-line.gross_cents, reference=reference,
     ))
 
 

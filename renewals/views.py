@@ -1,14 +1,21 @@
+import uuid
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import holder_required
+from billing.links import topup_url
+from billing.selectors import holder_balance_cents
 from core.csv_download import csv_download
 from core.money import format_euro
-from mailboxes.selectors import mailbox_get_for_holder
+from mailboxes.selectors import MailboxSelectionInvalid, mailbox_get_for_holder, mailbox_selection
 
+from .bulk import BulkRenewalRefused, bulk_renewal_quote, mailboxes_auto_renew_set, mailboxes_renew_now
 from .cancellation import (
     CancellationRefused,
     addon_cancel,
@@ -18,6 +25,7 @@ from .cancellation import (
 )
 from .forecast import forecast_for_holder, forecast_page, forecast_topups
 from .forecast_csv import forecast_csv_chunks
+from .forms import BulkRenewalConfirmForm
 from .selectors import addon_of_mailbox, mailbox_page_get
 from .services import RenewalRefused, mailbox_auto_renew_set, mailbox_renew_now
 
@@ -98,6 +106,68 @@ def _cancellation_apply(request, done, change, **arguments):
         messages.error(request, str(refusal))
     else:
         messages.success(request, done)
+
+
+def _list_url(data):
+    """Back to Lista caselle PEC with the filter the bulk form was posted from."""
+    filters = {name: data[name] for name in ("q", "status") if data.get(name)}
+    return reverse("mailbox_list") + (f"?{urlencode(filters)}" if filters else "")
+
+
+@require_POST
+@holder_required
+def mailboxes_bulk_auto_renew(request):
+    enabled = {"yes": True, "no": False}.get(request.POST.get("auto_renew"))
+    try:
+        selection = mailbox_selection(holder=request.holder, data=request.POST)
+    except MailboxSelectionInvalid as invalid:
+        messages.error(request, str(invalid))
+        return redirect(_list_url(request.POST))
+    if enabled is None:
+        messages.error(request, _("Scegli se attivare o disattivare il rinnovo automatico."))
+        return redirect(_list_url(request.POST))
+    changed = mailboxes_auto_renew_set(holder=request.holder, mailbox_ids=selection.ids, enabled=enabled)
+    done = (_("Rinnovo automatico attivato per %(count)s caselle.") if enabled
+            else _("Rinnovo automatico disattivato per %(count)s caselle."))
+    messages.success(request, done % {"count": changed})
+    if unchanged := len(selection) - changed:
+        messages.info(request, _("%(count)s caselle selezionate erano già così o sono in uno stato che non lo "
+                                 "consente.") % {"count": unchanged})
+    return redirect(_list_url(request.POST))
+
+
+@require_POST
+@holder_required
+def mailboxes_bulk_renew(request):
+    try:
+        selection = mailbox_selection(holder=request.holder, data=request.POST)
+    except MailboxSelectionInvalid as invalid:
+        messages.error(request, str(invalid))
+        return redirect(_list_url(request.POST))
+    today, refusal = timezone.localdate(), None
+    confirm = BulkRenewalConfirmForm(request.POST)
+    if request.POST.get("confirm") == "1" and confirm.is_valid():
+        try:
+            done = mailboxes_renew_now(holder=request.holder, mailbox_ids=selection.ids, today=today,
+                                       renewal_key=confirm.cleaned_data["renewal_key"],
+                                       expected_gross_cents=confirm.cleaned_data["quoted_gross_cents"])
+        except BulkRenewalRefused as refused:
+            refusal = refused
+        else:
+            if done.repeated:
+                messages.info(request, _("Questo rinnovo è già stato eseguito: nulla è stato addebitato di nuovo."))
+            else:
+                messages.success(request, _("Rinnovate %(count)s caselle: addebitati %(amount)s.") % {
+                    "count": done.mailboxes, "amount": format_euro(done.charged_cents)})
+            return redirect(_list_url(request.POST))
+    quote = bulk_renewal_quote(holder=request.holder, mailbox_ids=selection.ids, today=today)
+    balance = holder_balance_cents(request.holder)
+    shortfall = max(0, quote.gross_cents - balance)
+    return render(request, "renewals/bulk_renew.html", {
+        "quote": quote, "selection": selection.as_fields(), "refusal": refusal, "balance_cents": balance,
+        "shortfall_cents": shortfall, "topup_url": topup_url(shortfall), "list_url": _list_url(request.POST),
+        "renewal_key": confirm.cleaned_data.get("renewal_key") if confirm.is_valid() else uuid.uuid4(),
+    })
 
 
 @holder_required
