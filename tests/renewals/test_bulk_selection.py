@@ -31,7 +31,7 @@ def test_the_list_offers_a_checkbox_per_row_and_select_all_matching(holder_clien
         assert f'name="mailbox" value="{mailbox.pk}"' in html
     assert 'name="all" value="1"' in html
     assert "Seleziona tutte le 3 caselle che corrispondono al filtro" in html
-    assert '<input type="hidden" name="q" value="ording">' in html
+    assert '<input type="hidden" name="q" value="ording"><input type="hidden" name="status" value="">' in html
     assert 'formaction="/mailboxes/bulk/auto-renew/"' in html and 'action="/mailboxes/bulk/renew/"' in html
 
 
