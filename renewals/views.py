@@ -144,29 +144,32 @@ def mailboxes_bulk_renew(request):
     except MailboxSelectionInvalid as invalid:
         messages.error(request, str(invalid))
         return redirect(_list_url(request.POST))
-    today, refusal = timezone.localdate(), None
     confirm = BulkRenewalConfirmForm(request.POST)
-    if request.POST.get("confirm") == "1" and confirm.is_valid():
-        try:
-            done = mailboxes_renew_now(holder=request.holder, mailbox_ids=selection.ids, today=today,
-                                       renewal_key=confirm.cleaned_data["renewal_key"],
-                                       expected_gross_cents=confirm.cleaned_data["quoted_gross_cents"])
-        except BulkRenewalRefused as refused:
-            refusal = refused
-        else:
-            if done.repeated:
-                messages.info(request, _("Questo rinnovo è già stato eseguito: nulla è stato addebitato di nuovo."))
-            else:
-                messages.success(request, _("Rinnovate %(count)s caselle: addebitati %(amount)s.") % {
-                    "count": done.mailboxes, "amount": format_euro(done.charged_cents)})
-            return redirect(_list_url(request.POST))
-    quote = bulk_renewal_quote(holder=request.holder, mailbox_ids=selection.ids, today=today)
+    if request.POST.get("confirm") != "1" or not confirm.is_valid():
+        return _bulk_renew_quote_page(request, selection, renewal_key=uuid.uuid4())
+    renewal_key = confirm.cleaned_data["renewal_key"]
+    try:
+        done = mailboxes_renew_now(holder=request.holder, mailbox_ids=selection.ids, today=timezone.localdate(),
+                                   renewal_key=renewal_key, expected_gross_cents=confirm.cleaned_data["quoted_gross_cents"])
+    except BulkRenewalRefused as refusal:
+        return _bulk_renew_quote_page(request, selection, renewal_key=renewal_key, refusal=refusal)
+    if done.repeated:
+        messages.info(request, _("Questo rinnovo è già stato eseguito: nulla è stato addebitato di nuovo."))
+    else:
+        messages.success(request, _("Rinnovate %(count)s caselle: addebitati %(amount)s.") % {
+            "count": done.mailboxes, "amount": format_euro(done.charged_cents)})
+    return redirect(_list_url(request.POST))
+
+
+def _bulk_renew_quote_page(request, selection, *, renewal_key, refusal=None):
+    """The quote, again after a refusal: the key stays, since nothing was paid under it."""
+    quote = bulk_renewal_quote(holder=request.holder, mailbox_ids=selection.ids, today=timezone.localdate())
     balance = holder_balance_cents(request.holder)
     shortfall = max(0, quote.gross_cents - balance)
     return render(request, "renewals/bulk_renew.html", {
         "quote": quote, "selection": selection.as_fields(), "refusal": refusal, "balance_cents": balance,
         "shortfall_cents": shortfall, "topup_url": topup_url(shortfall), "list_url": _list_url(request.POST),
-        "renewal_key": confirm.cleaned_data.get("renewal_key") if confirm.is_valid() else uuid.uuid4(),
+        "renewal_key": renewal_key,
     })
 
 
