@@ -223,3 +223,17 @@ def _queries(client, holder, count):
 def test_the_queries_do_not_grow_with_the_number_of_mailboxes(holder_client, holder):
     give_credit(holder, 100_000)
     assert _queries(holder_client, holder, 3) == _queries(holder_client, holder, 30)
+
+
+def test_a_period_charged_behind_its_back_is_refused_by_the_unique_charge(holder_client, holder, due):
+    soon, _lapsed = due
+    give_credit(holder, 5000)
+    RenewalCharge.objects.create(holder=holder, mailbox=soon, period_start=soon.expires_on,
+                                 period_end=soon.expires_on + timedelta(days=365), net_cents=500, vat_cents=110,
+                                 gross_cents=610)
+
+    html = confirm(holder_client).content.decode()
+
+    assert "Una delle caselle è stata rinnovata nel frattempo: nulla è stato addebitato." in html
+    assert balance(holder) == 5000 and not Invoice.objects.exists()
+    assert reload(soon).expires_on == soon.expires_on

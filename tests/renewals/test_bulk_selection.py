@@ -1,12 +1,14 @@
 """The selection of Lista caselle PEC and the bulk auto-renew switch."""
 
 import pytest
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Operation
 from mailboxes.models import Mailbox
 from mailboxes.selectors import MailboxSelectionInvalid, mailbox_selection
-from tests.factories import make_holder, make_mailbox
+from tests.factories import make_holder, make_mailbox, make_mailboxes
 
 from .conftest import reload
 
@@ -130,3 +132,15 @@ def test_bulk_auto_renew_needs_yes_or_no(holder_client, boxes):
 
 def test_bulk_auto_renew_refuses_a_get(holder_client, boxes):
     assert holder_client.get("/mailboxes/bulk/auto-renew/").status_code == 405
+
+
+def _auto_renew_queries(client, holder, count):
+    mailboxes = make_mailboxes(holder, count)
+    with CaptureQueriesContext(connection) as queries:
+        client.post("/mailboxes/bulk/auto-renew/", {"mailbox": [m.pk for m in mailboxes], "auto_renew": "no"})
+    assert not Mailbox.objects.filter(pk__in=[m.pk for m in mailboxes], auto_renew=True).exists()
+    return len(queries)
+
+
+def test_bulk_auto_renew_queries_do_not_grow_with_the_selection(holder_client, holder):
+    assert _auto_renew_queries(holder_client, holder, 3) == _auto_renew_queries(holder_client, holder, 30)
