@@ -176,12 +176,14 @@ AUTO_RENEW_STATUSES = (Mailbox.Status.CERTIFIED, Mailbox.Status.EXPIRED)
 def mailbox_auto_renew_set_many(*, holder_id, mailbox_ids, enabled):
     """The auto-renew switch of many of the holder's mailboxes in one UPDATE, each change logged in
     Esito Operazioni (one insert). Only a certified or expired mailbox may be switched, as on the
-    mailbox page; one already as asked is left alone. Returns the addresses changed."""
+    mailbox page, and one with a disdetta (cancelled_on) only off; one already as asked is left
+    alone. Returns the addresses changed."""
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE mailboxes_mailbox SET auto_renew = %s "
-            "WHERE holder_id = %s AND id = ANY(%s) AND status = ANY(%s) AND auto_renew <> %s RETURNING address",
-            [enabled, holder_id, list(mailbox_ids), list(AUTO_RENEW_STATUSES), enabled],
+            "WHERE holder_id = %s AND id = ANY(%s) AND status = ANY(%s) AND auto_renew <> %s "
+            "AND (NOT %s OR cancelled_on IS NULL) RETURNING address",
+            [enabled, holder_id, list(mailbox_ids), list(AUTO_RENEW_STATUSES), enabled, enabled],
         )
         addresses = sorted(address for (address,) in cursor.fetchall())
     description = "Rinnovo automatico attivato" if enabled else "Rinnovo automatico disattivato"

@@ -20,6 +20,7 @@ from invoices.vat import gross_cents, vat_cents
 from mailboxes.models import Mailbox
 from mailboxes.services import mailbox_auto_renew_set_many
 
+from .cancellation import mailbox_cancelled
 from .period import RenewalWrites, addons_of_locked, period_renew
 from .pricing import renewal_quote
 from .selectors import MANUAL_RENEWAL_DAYS, addons_active_by_mailbox, grace_period
@@ -75,7 +76,8 @@ class BulkRenewalQuote:
 
     @property
     def addon_count(self):
-        return sum(len(item.addons) for item in self.items)
+        """Add-ons renewed: a cancelled one (disdetta) is not."""
+        return sum(len(item.quote.addon_lines) for item in self.items)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,10 @@ def bulk_renewal_reference(renewal_key):
 
 def window_exclusion(*, mailbox, today):
     """Why "Rinnova ora" cannot renew ``mailbox`` today (renewals.selectors.renewal_window_open's
-    rule, in words), or "" when it can."""
+    rule, in words, and the disdetta's), or "" when it can."""
+    if mailbox_cancelled(mailbox):
+        return _("disdetta il %(date)s: cessa alla scadenza senza rinnovo") % {
+            "date": mailbox.cancelled_on.strftime("%d/%m/%Y")}
     if mailbox.status == Mailbox.Status.CERTIFIED:
         if (mailbox.expires_on - today).days <= MANUAL_RENEWAL_DAYS:
             return ""

@@ -16,6 +16,7 @@ from invoices.models import Invoice
 from invoices.selectors import invoices_for_export
 from invoices.vat import gross_cents
 from mailboxes.models import Mailbox
+from renewals.cancellation import addon_cancel, mailbox_cancel
 from renewals.models import RenewalCharge
 from renewals.night import renewals_run
 from tests.factories import make_holder, make_mailbox, make_mailboxes
@@ -237,3 +238,22 @@ def test_a_period_charged_behind_its_back_is_refused_by_the_unique_charge(holder
     assert "Una delle caselle è stata rinnovata nel frattempo: nulla è stato addebitato." in html
     assert balance(holder) == 5000 and not Invoice.objects.exists()
     assert reload(soon).expires_on == soon.expires_on
+
+
+def test_a_cancelled_mailbox_is_left_out_and_a_cancelled_addon_is_not_charged(holder_client, holder, due, today):
+    soon, lapsed = due
+    give_credit(holder, 5000)
+    addon = soon.addons.get()
+    addon_cancel(holder=holder, mailbox_id=soon.pk, addon_id=addon.pk, today=today)
+    cancelled = make_mailbox(holder, address="disdetta@pec.ording.roma.it", expires_in_days=30)
+    mailbox_cancel(holder=holder, mailbox_id=cancelled.pk, today=today)
+
+    html = quote(holder_client).content.decode()
+    confirm(holder_client, gross=2 * STANDARD_GROSS)
+
+    assert f"disdetta@pec.ording.roma.it: disdetta il {today:%d/%m/%Y}: cessa alla scadenza senza rinnovo" in html
+    assert "Spazio extra inbox" not in html
+    assert balance(holder) == 5000 - 2 * STANDARD_GROSS
+    assert not RenewalCharge.objects.filter(mailbox=cancelled).exists()
+    assert not RenewalCharge.objects.filter(addon=addon).exists()
+    assert Operation.objects.get(reference__startswith="renewal:bulk:").description == "Rinnovo manuale di 2 caselle"

@@ -4,10 +4,12 @@ import pytest
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import Operation
 from mailboxes.models import Mailbox
 from mailboxes.selectors import MailboxSelectionInvalid, mailbox_selection
+from renewals.cancellation import mailbox_cancel
 from tests.factories import make_holder, make_mailbox, make_mailboxes
 
 from .conftest import reload
@@ -144,3 +146,11 @@ def _auto_renew_queries(client, holder, count):
 
 def test_bulk_auto_renew_queries_do_not_grow_with_the_selection(holder_client, holder):
     assert _auto_renew_queries(holder_client, holder, 3) == _auto_renew_queries(holder_client, holder, 30)
+
+
+def test_bulk_auto_renew_on_leaves_a_cancelled_mailbox_off(holder_client, holder, boxes):
+    mailbox_cancel(holder=holder, mailbox_id=boxes[1].pk, today=timezone.localdate())
+
+    holder_client.post("/mailboxes/bulk/auto-renew/", {"mailbox": [boxes[1].pk], "auto_renew": "yes"})
+
+    assert reload(boxes[1]).auto_renew is False
