@@ -23,3 +23,11 @@ class AddonOrderForm(AddonQuoteForm):
 
     quoted_gross_cents = forms.IntegerField(required=False, min_value=0)
     order_key = forms.UUIDField()
+
+
+class BulkOrderForm(AddonQuoteForm):
+    """What the bulk order page posts besides the selection (mailboxes.selectors.mailbox_selection):
+    the choice, and with ``confirm=1`` the order's key and the total the holder saw."""
+
+    quoted_gross_cents = forms.IntegerField(required=False, min_value=0)
+    order_key = forms.UUIDField(required=False)

@@ -40,7 +40,8 @@ class AddonType(models.Model):
 
 
 class Order(models.Model):
-    """A purchase with its price fixed at Conferma (SPEC 3.6)."""
+    """A purchase with its price fixed at Conferma (SPEC 3.6): for one mailbox (``mailbox``, ``years``,
+    ``ends_on`` set) or for many, each with its own term and price in ``lines`` (those three null)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("In attesa di pagamento")
@@ -48,15 +49,15 @@ class Order(models.Model):
         CANCELLED = "cancelled", _("Annullato")
 
     holder = models.ForeignKey(Holder, on_delete=models.PROTECT, related_name="orders")
-    mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="orders")
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="orders", null=True, blank=True)
     addon_type = models.ForeignKey(AddonType, on_delete=models.PROTECT, related_name="orders")
     quantity = models.PositiveIntegerField()
     unit_price_cents = models.PositiveIntegerField()
-    years = models.PositiveIntegerField()
+    years = models.PositiveIntegerField(null=True, blank=True)
     net_cents = models.PositiveIntegerField()
     vat_cents = models.PositiveIntegerField()
     gross_cents = models.PositiveIntegerField()
-    ends_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -79,11 +80,35 @@ class Order(models.Model):
                 condition=~models.Q(status="completed") | models.Q(completed_at__isnull=False),
                 name="order_completed_has_time",
             ),
+            models.CheckConstraint(
+                condition=models.Q(mailbox__isnull=False, years__isnull=False, ends_on__isnull=False)
+                | models.Q(mailbox__isnull=True, years__isnull=True, ends_on__isnull=True),
+                name="order_one_mailbox_or_lines",
+            ),
         ]
         indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self):
-        return f"#{self.pk} {self.addon_type} × {self.quantity} ({self.mailbox})"
+        return f"#{self.pk} {self.addon_type} × {self.quantity} ({self.mailbox or 'più caselle'})"
+
+
+class OrderLine(models.Model):
+    """One mailbox of an order over many: its own term (co-terminous with it) and price (SPEC 3.6)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="order_lines")
+    years = models.PositiveIntegerField()
+    net_cents = models.PositiveIntegerField()
+    ends_on = models.DateField()
+
+    class Meta:
+        verbose_name = _("riga d'ordine")
+        verbose_name_plural = _("righe d'ordine")
+        ordering = ["order", "mailbox"]
+        constraints = [models.UniqueConstraint(fields=["order", "mailbox"], name="order_line_one_per_mailbox")]
+
+    def __str__(self):
+        return f"#{self.order_id} {self.mailbox_id}"
 
 
 class Addon(models.Model):
@@ -95,7 +120,8 @@ class Addon(models.Model):
 
     mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="addons")
     addon_type = models.ForeignKey(AddonType, on_delete=models.PROTECT, related_name="addons")
-    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="addon")
+    # One add-on per mailbox of its order: one for a single order, one per line for an order over many.
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="addons")
     quantity = models.PositiveIntegerField()
     activated_on = models.DateField()
     expires_on = models.DateField()
@@ -108,6 +134,7 @@ class Addon(models.Model):
         verbose_name = _("servizio aggiuntivo")
         verbose_name_plural = _("servizi aggiuntivi")
         ordering = ["activated_on", "id"]
+        constraints = [models.UniqueConstraint(fields=["order", "mailbox"], name="addon_one_per_order_mailbox")]
         indexes = [
             models.Index(fields=["mailbox", "status", "activated_on", "id"]),
             # The night's search for cancelled add-ons come to expiry reads only those.

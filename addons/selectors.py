@@ -25,6 +25,11 @@ def addon_types_for_comparison():
     return AddonType.objects.filter(active=True).prefetch_related("plans")
 
 
+def addon_types_on_sale():
+    """Every add-on type on sale, in catalogue order: the bulk order page's choices."""
+    return list(AddonType.objects.filter(active=True).order_by("id"))
+
+
 def addon_types_for_plan(*, plan_id):
     """The add-on types on sale for a plan, in catalogue order, as a list: the order page's choices."""
     return list(AddonType.objects.filter(plans=plan_id, active=True).order_by("id"))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,7 @@ from invoices.services import invoice_issue
 from mailboxes.models import Mailbox
 from mailboxes.provisioning import provisioner
 
-from .models import Addon, AddonType, Order
+from .models import Addon, AddonType, Order, OrderLine
 from .pricing import AddonPrice, addon_price
 from .selectors import order_shortfall_cents, order_stale_cutoff
 
@@ -197,7 +198,7 @@ def order_place(*, holder, mailbox_id, addon_type_code, quantity, expected_gross
         if quote.price.gross_cents != expected_gross_cents:
             raise StaleQuote(_("Il prezzo è cambiato rispetto a quello mostrato: controlla il nuovo totale e conferma di nuovo."))
         if quote.price.gross_cents:
-            _require_invoice_data(holder)
+            require_invoice_data(holder)
             if refusal := wallet_spending_refusal(wallet):
                 raise OrderRefused(refusal)
         try:
@@ -208,7 +209,7 @@ def order_place(*, holder, mailbox_id, addon_type_code, quantity, expected_gross
         operation_log(
             holder_id=holder.pk, kind=Operation.Kind.ORDER, mailbox_address=mailbox.address,
             description=_order_description(order), amount_cents=-order.gross_cents,
-            outcome=Operation.Outcome.PENDING, reference=_reference(order),
+            outcome=Operation.Outcome.PENDING, reference=order_reference(order),
         )
         if wallet.balance_cents >= order.gross_cents:
             _order_complete(order=order, mailbox=mailbox, today=today)
@@ -234,6 +235,8 @@ def order_fulfil(*, order_id, today=None):
             # Unpaid for 72 hours (SPEC 3.6): the credit that just landed stays in the wallet.
             _order_cancel(order=order)
             return order
+        if order.mailbox_id is None:
+            return _lines_fulfil(order=order, wallet=wallet, today=today or timezone.localdate())
         mailbox = Mailbox.objects.select_for_update(of=("self",)).select_related("plan").get(pk=order.mailbox_id)
         if mailbox.status != Mailbox.Status.CERTIFIED or mailbox.expires_on != order.ends_on:
             # The price was fixed for this mailbox's term; a mailbox since expired, stopped or
@@ -277,7 +280,7 @@ def orders_cancel_stale(*, now=None):
     return stale
 
 
-def _require_invoice_data(holder):
+def require_invoice_data(holder):
     """A paid order is invoiced at once (SPEC 3.9): the profile must hold what the invoice needs."""
     missing = invoice_missing_data(holder)
     if missing:
@@ -286,7 +289,7 @@ def _require_invoice_data(holder):
         )
 
 
-def _reference(order):
+def order_reference(order):
     return f"order:{order.pk}"
 
 
@@ -315,10 +318,10 @@ def _order_complete(*, order, mailbox, today: date):
         description = _order_description(order)
         wallet_post(
             holder_id=order.holder_id, amount_cents=-order.gross_cents, kind=LedgerEntry.Kind.ORDER,
-            reference=_reference(order), description=description,
+            reference=order_reference(order), description=description,
         )
         # The unit price on the invoice covers the whole period billed, so net = quantity × unit.
-        invoice_issue(holder=order.holder, reference=_reference(order), lines=[{
+        invoice_issue(holder=order.holder, reference=order_reference(order), lines=[{
             "description": description, "mailbox_address": mailbox.address,
             "period_start": today, "period_end": order.ends_on, "quantity": order.quantity,
             "unit": order.addon_type.unit, "unit_price_cents": order.unit_price_cents * order.years,
@@ -332,10 +335,71 @@ def _order_complete(*, order, mailbox, today: date):
         activated_on=today, expires_on=order.ends_on,
     )
     mailbox_quota_change(mailbox=mailbox, effect=order.addon_type.effect, delta_gb=order.quantity)
-    operation_settle(reference=_reference(order), outcome=Operation.Outcome.COMPLETED)
+    operation_settle(reference=order_reference(order), outcome=Operation.Outcome.COMPLETED)
+
+
+def mailbox_can_order_lines(mailbox):
+    """mailbox_can_order, and no disdetta: a mailbox that ceases at expiry gets no new add-on."""
+    return mailbox_can_order(mailbox) and mailbox.cancelled_on is None
+
+
+def lines_description(*, order, mailboxes):
+    addon_type = order.addon_type
+    return f"Ordine n. {order.pk}: {addon_type.name} {order.quantity} {addon_type.unit} su {mailboxes} caselle"
+
+
+def _lines_fulfil(*, order, wallet, today):
+    """order_fulfil for an order over many mailboxes, under the same locks (wallet, order, then
+    its mailboxes, in id order); three queries whatever their number."""
+    lines = list(OrderLine.objects.filter(order=order).order_by("mailbox_id"))
+    mailboxes = {
+        mailbox.pk: mailbox for mailbox in Mailbox.objects.select_for_update(of=("self",)).select_related("plan")
+        .filter(pk__in=[line.mailbox_id for line in lines]).order_by("pk")
+    }
+    for line in lines:
+        mailbox = mailboxes[line.mailbox_id]
+        if not mailbox_can_order_lines(mailbox) or mailbox.expires_on != line.ends_on:
+            # As for one mailbox: each price was fixed for its mailbox's term; a fresh quote prices anew.
+            _order_cancel(order=order)
+            return order
+    if wallet.balance_cents >= order.gross_cents and not wallet_spending_refusal(wallet):
+        lines_complete(order=order, lines=lines, mailboxes=mailboxes, today=today)
+    return order
+
+
+def lines_complete(*, order, lines, mailboxes, today: date):
+    """_order_complete for an order over many mailboxes: one debit, one invoice with a line per paid
+    mailbox, one add-on per mailbox, quotas moved by one UPDATE; ``mailboxes`` by id, locked."""
+    if order.gross_cents:
+        description = lines_description(order=order, mailboxes=len(lines))
+        wallet_post(
+            holder_id=order.holder_id, amount_cents=-order.gross_cents, kind=LedgerEntry.Kind.ORDER,
+            reference=order_reference(order), description=description,
+        )
+        addon_type = order.addon_type
+        invoice_issue(holder=order.holder, reference=order_reference(order), lines=[{
+            "description": f"{addon_type.name} {order.quantity} {addon_type.unit} (ordine n. {order.pk})",
+            "mailbox_address": mailboxes[line.mailbox_id].address, "period_start": today,
+            "period_end": line.ends_on, "quantity": order.quantity, "unit": addon_type.unit,
+            "unit_price_cents": order.unit_price_cents * line.years, "net_cents": line.net_cents,
+        } for line in lines if line.net_cents])
+    order.status = Order.Status.COMPLETED
+    order.completed_at = timezone.now()
+    order.save(update_fields=["status", "completed_at"])
+    Addon.objects.bulk_create([
+        Addon(mailbox_id=line.mailbox_id, addon_type=order.addon_type, order=order, quantity=order.quantity,
+              activated_on=today, expires_on=line.ends_on) for line in lines
+    ])
+    field = QUOTA_FIELD[order.addon_type.effect]
+    Mailbox.objects.filter(pk__in=list(mailboxes)).update(**{field: F(field) + order.quantity})
+    provisioner().request_many([
+        (mailbox, "quota", mailbox_quota_apply(mailbox=mailbox, effect=order.addon_type.effect, delta_gb=order.quantity))
+        for mailbox in mailboxes.values()
+    ])
+    operation_settle(reference=order_reference(order), outcome=Operation.Outcome.COMPLETED)
 
 
 def _order_cancel(*, order):
     order.status = Order.Status.CANCELLED
     order.save(update_fields=["status"])
-    operation_settle(reference=_reference(order), outcome=Operation.Outcome.CANCELLED)
+    operation_settle(reference=order_reference(order), outcome=Operation.Outcome.CANCELLED)

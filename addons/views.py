@@ -1,4 +1,5 @@
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import JsonResponse
@@ -8,19 +9,27 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import holder_required
 from billing.links import topup_amount_cents, topup_url
+from billing.selectors import holder_balance_cents
 from core.csv_download import csv_chunks, csv_download
 from core.forms import field_values
 from core.money import format_euro
 from core.paging import filters_query
 from mailboxes.forms import MailboxFilterForm
-from mailboxes.selectors import mailbox_get_for_holder
+from mailboxes.selectors import MailboxSelectionInvalid, mailbox_get_for_holder, mailbox_selection
 
-from .forms import AddonOrderForm, AddonQuoteForm
-from .selectors import MAILBOX_EXPORT_COLUMNS, addon_types_for_comparison, addon_types_for_plan, mailbox_export_rows
+from .bulk import bulk_order_place, bulk_order_quote
+from .forms import AddonOrderForm, AddonQuoteForm, BulkOrderForm
+from .selectors import (
+    MAILBOX_EXPORT_COLUMNS,
+    addon_types_for_comparison,
+    addon_types_for_plan,
+    addon_types_on_sale,
+    mailbox_export_rows,
+)
 from .services import DuplicateOrder, OrderRefused, mailbox_can_order, order_place, order_quote
 
 
@@ -127,6 +136,70 @@ def _price_terms(quote):
 
 def _mailbox_url(mailbox):
     return reverse("mailbox_detail", args=[mailbox.pk])
+
+
+@require_POST
+@holder_required
+def mailboxes_bulk_addon_order(request):
+    """One add-on order over a selection of Lista caselle PEC: without a type the choice, with one the
+    quote (docs/addons.md), with ``confirm=1`` the order."""
+    try:
+        selection = mailbox_selection(holder=request.holder, data=request.POST)
+    except MailboxSelectionInvalid as invalid:
+        messages.error(request, str(invalid))
+        return redirect(_list_url(request.POST))
+    form = BulkOrderForm(request.POST)
+    addon_type_code, quantity = form.choice()
+    order_key = form.cleaned_data.get("order_key") or uuid.uuid4()
+    page = {"selection": selection.as_fields(), "list_url": _list_url(request.POST), "order_key": order_key,
+            "addon_types": addon_types_on_sale(), "addon_type_code": addon_type_code, "quantity": quantity,
+            "count": len(selection)}
+    if not request.POST.get("addon_type"):
+        return render(request, "addons/bulk_order.html", page)
+    today = timezone.localdate()
+    choice = {"holder": request.holder, "mailbox_ids": selection.ids, "addon_type_code": addon_type_code,
+              "quantity": quantity, "today": today}
+    refusal = None
+    if request.POST.get("confirm") == "1" and form.cleaned_data.get("order_key"):
+        try:
+            placement = bulk_order_place(**choice, order_key=order_key,
+                                         expected_gross_cents=form.cleaned_data.get("quoted_gross_cents"))
+        except DuplicateOrder as duplicate:
+            messages.warning(request, str(duplicate))
+            return redirect(_list_url(request.POST))
+        except OrderRefused as refused:
+            refusal = str(refused)
+        else:
+            return _after_bulk_placement(request, placement)
+    try:
+        quote = bulk_order_quote(**choice)
+    except OrderRefused as refused:
+        return render(request, "addons/bulk_order.html", {**page, "refusal": refusal or str(refused)})
+    balance = holder_balance_cents(request.holder)
+    shortfall = max(0, quote.gross_cents - balance)
+    return render(request, "addons/bulk_order.html", {
+        **page, "quote": quote, "bands": quote.bands(), "refusal": refusal, "balance_cents": balance,
+        "shortfall_cents": shortfall})
+
+
+def _after_bulk_placement(request, placement):
+    order = placement.order
+    if placement.completed:
+        messages.success(request, _("Ordine n. %(id)s completato: %(amount)s.") % {
+            "id": order.pk, "amount": format_euro(order.gross_cents)})
+        return redirect(_list_url(request.POST))
+    amount = topup_amount_cents(placement.shortfall_cents, for_pending_order=True)
+    messages.warning(request, _(
+        "Credito insufficiente: l'ordine n. %(id)s è in attesa di pagamento. Ricarica %(amount)s "
+        "e verrà completato automaticamente."
+    ) % {"id": order.pk, "amount": format_euro(amount)})
+    return redirect(topup_url(placement.shortfall_cents, for_pending_order=True))
+
+
+def _list_url(data):
+    """Back to Lista caselle PEC with the filter the bulk form was posted from."""
+    filters = {name: data[name] for name in ("q", "status") if data.get(name)}
+    return reverse("mailbox_list") + (f"?{urlencode(filters)}" if filters else "")
 
 
 @holder_required

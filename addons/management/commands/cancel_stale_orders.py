@@ -14,7 +14,7 @@ class Command(BaseCommand):
         for order in cancelled:
             self.stdout.write(
                 f"Ordine n. {order.pk} del {timezone.localtime(order.created_at):%d/%m/%Y %H:%M} annullato: "
-                f"{order.mailbox.address}, {order.addon_type.name} {order.quantity} {order.addon_type.unit}, "
+                f"{order.mailbox.address if order.mailbox else 'più caselle'}, {order.addon_type.name} {order.quantity} {order.addon_type.unit}, "
                 f"{format_euro(order.gross_cents)}"
             )
         self.stdout.write(f"Ordini in attesa da più di 72 ore annullati: {len(cancelled)}.")
