@@ -386,10 +386,14 @@ def lines_complete(*, order, lines, mailboxes, today: date):
     order.status = Order.Status.COMPLETED
     order.completed_at = timezone.now()
     order.save(update_fields=["status", "completed_at"])
-    Addon.objects.bulk_create([
-        Addon(mailbox_id=line.mailbox_id, addon_type=order.addon_type, order=order, quantity=order.quantity,
-              activated_on=today, expires_on=line.ends_on) for line in lines
-    ])
+    # Straight from the order's lines in the database: 5,000 Addon instances cost half a second.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO addons_addon (mailbox_id, addon_type_id, order_id, quantity, activated_on, expires_on, status) "
+            "SELECT l.mailbox_id, o.addon_type_id, o.id, o.quantity, %s, l.ends_on, %s "
+            "FROM addons_orderline l JOIN addons_order o ON o.id = l.order_id WHERE l.order_id = %s",
+            [today, Addon.Status.ACTIVE, order.pk],
+        )
     field = QUOTA_FIELD[order.addon_type.effect]
     Mailbox.objects.filter(pk__in=list(mailboxes)).update(**{field: F(field) + order.quantity})
     provisioner().request_many([
