@@ -1,6 +1,7 @@
 """One add-on order over a selection of Lista caselle PEC: each mailbox priced by its own expiry,
-exclusions, one payment, the shortfall path, resubmission, stale orders, the dispute freeze, queries
-that do not grow with the selection, and a valid FatturaPA invoice."""
+exclusions, one payment, the shortfall path, resubmission, stale orders, the dispute freeze, a
+renewal night between quote and confirm, queries that do not grow with the selection, and a valid
+FatturaPA invoice."""
 
 import re
 import uuid
@@ -20,6 +21,8 @@ from invoices.fatturapa import invoice_xml, xml_errors
 from invoices.models import Invoice
 from invoices.selectors import invoices_for_export
 from mailboxes.models import Mailbox, ProvisioningRequest
+from renewals.models import RenewalCharge
+from renewals.night import renewals_run
 from tests.factories import make_holder, make_mailbox, make_mailboxes
 from tests.invoices.a38_check import a38_errors
 
@@ -245,3 +248,23 @@ def test_the_queries_do_not_grow_with_the_number_of_mailboxes(holder_client, hol
     give_credit(holder, 100_000)
 
     assert _queries(holder_client, holder, 3) == _queries(holder_client, holder, 30)
+
+
+def test_a_mailbox_the_night_renews_between_quote_and_confirm_is_priced_anew_and_charged_once(holder_client, mixed):
+    today = timezone.localdate()
+    due = make_mailbox(mixed, address="oggi@pec.example.it", expires_on=today, auto_renew=True)
+    give_credit(mixed, 10_000)
+    page = quote(holder_client).content.decode()
+    assert f'name="quoted_gross_cents" value="{MIXED_GROSS}"' in page  # due's add-on is free today
+
+    renewals_run(on_date=today)
+    stale = holder_client.post(URL, {**ALL, **CHOICE, **hidden(page), "confirm": "1"}).content.decode()
+    renewed_gross = MIXED_GROSS + 610  # a year of the add-on, up to the renewed expiry
+    assert "Il prezzo è cambiato" in stale and f'name="quoted_gross_cents" value="{renewed_gross}"' in stale
+    holder_client.post(URL, {**ALL, **CHOICE, **hidden(stale), "confirm": "1"})
+
+    assert RenewalCharge.objects.filter(mailbox=due).count() == 1
+    line = OrderLine.objects.get(mailbox=due)
+    due.refresh_from_db()
+    assert (line.years, line.ends_on) == (1, due.expires_on)
+    assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.ORDER).count() == 1
