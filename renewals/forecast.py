@@ -125,26 +125,16 @@ def forecast_topups(forecast):
                       need_cents=forecast.topup_need_cents(days=days)) for days in TOPUP_HORIZON_DAYS]
 
 
-def mailboxes_renewing(*, holder_id, today, until):
-    """The holder's mailboxes that a night before ``until`` renews if the credit covers them:
-    auto-renew on, not cancelled, and `certificata`, or `scaduta` and still inside the grace period,
-    which the nights retry (renewals.selectors.renewal_due_q)."""
-    return Mailbox.objects.filter(
+def renewing_mailboxes(*, holder_id, today, until):
+    """The holder's mailboxes that a night before ``until`` renews if the credit covers them, by
+    expiry (nearly the order they renew in), each with its price lines: auto-renew on, not cancelled, and `certificata`, or `scaduta`
+    and still inside the grace period, which the nights retry (renewals.selectors.renewal_due_q)."""
+    mailboxes = Mailbox.objects.filter(
         Q(status=Mailbox.Status.CERTIFIED) | Q(status=Mailbox.Status.EXPIRED, expires_on__gte=today - grace_period()),
         holder_id=holder_id, auto_renew=True, cancelled_on__isnull=True, expires_on__lt=until,
     )
-
-
-def addons_renewing(mailboxes):
-    """The active add-ons of ``mailboxes`` that renew with them: not cancelled, in order of activation."""
-    return addons_active_of(mailboxes).filter(cancelled_on__isnull=True)
-
-
-def renewing_mailboxes(*, holder_id, today, until):
-    """mailboxes_renewing by expiry (nearly the order they renew in), each with its price lines."""
-    mailboxes = mailboxes_renewing(holder_id=holder_id, today=today, until=until)
     plan_lines, addon_lines, lines_of = {}, {}, {}
-    for mailbox_id, *addon in addons_renewing(mailboxes).values_list(
+    for mailbox_id, *addon in addons_active_of(mailboxes).filter(cancelled_on__isnull=True).values_list(
         "mailbox_id", "addon_type__name", "addon_type__unit", "addon_type__yearly_unit_price_cents", "quantity",
     ):
         key = tuple(addon)

@@ -13,7 +13,6 @@ from billing.links import topup_url
 from billing.selectors import holder_balance_cents
 from core.csv_download import csv_download
 from core.money import format_euro
-from invoices.selectors import invoice_missing_data
 from mailboxes.selectors import MailboxSelectionInvalid, mailbox_get_for_holder, mailbox_selection
 
 from .bulk import BulkRenewalRefused, bulk_renewal_quote, mailboxes_auto_renew_set, mailboxes_renew_now
@@ -26,22 +25,9 @@ from .cancellation import (
 )
 from .forecast import forecast_for_holder, forecast_page, forecast_topups
 from .forecast_csv import forecast_csv_chunks
-from .forecast_summary import DASHBOARD_RENEWAL_DAYS, forecast_summary_for_holder
 from .forms import BulkRenewalConfirmForm
 from .selectors import addon_of_mailbox, mailbox_page_get
 from .services import RenewalRefused, mailbox_auto_renew_set, mailbox_renew_now
-
-
-@holder_required
-def dashboard(request):
-    """The home page: the credit, the billing data still missing, and what the renewals of the next
-    days need of the credit. Served here, above billing, because it reads the renewal forecast."""
-    return render(request, "billing/dashboard.html", {
-        "balance_cents": holder_balance_cents(request.holder),
-        "billing_data_missing": invoice_missing_data(request.holder),
-        "renewals": forecast_summary_for_holder(holder=request.holder, today=timezone.localdate()),
-        "renewals_due_days": DASHBOARD_RENEWAL_DAYS,
-    })
 
 
 @holder_required
