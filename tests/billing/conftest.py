@@ -4,10 +4,13 @@ import hmac
 import importlib
 import itertools
 import json
+import threading
 import time
 import uuid
 
 import pytest
+from django.db import connection
+from django.test import Client
 
 from accounts.models import Operation
 from accounts.services import operation_log
@@ -91,6 +94,27 @@ def post_event(client, event, *, secret=WEBHOOK_SECRET, timestamp=None):
 def post_body(client, body, signature):
     return client.post("/stripe/webhook/", data=body, content_type="application/json",
                        HTTP_STRIPE_SIGNATURE=signature)
+
+
+def deliver_at_once(bodies):
+    """Each signed body posted to the webhook from its own thread and database connection, all
+    released together; the status codes, in the order they came back."""
+    barrier = threading.Barrier(len(bodies))
+    statuses = []
+
+    def deliver(body):
+        try:
+            barrier.wait()
+            statuses.append(post_body(Client(), body, sign(body)).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
 
 
 def charge_event(charge_id, event_type="charge.refunded", **fields):

@@ -5,16 +5,21 @@ its amount like a refund."""
 
 import itertools
 import json
-import threading
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.test import Client
 
 from billing.models import Dispute, LedgerEntry, Wallet
 from billing.services import wallet_post
-from tests.billing.conftest import charge_event, dispute_event, make_topup, paid_topup, post_body, post_event, sign
+from tests.billing.conftest import (
+    charge_event,
+    deliver_at_once,
+    dispute_event,
+    make_topup,
+    paid_topup,
+    post_event,
+)
 from tests.factories import make_holder
 
 CREATED, CLOSED = "charge.dispute.created", "charge.dispute.closed"
@@ -174,21 +179,7 @@ def test_the_same_lost_dispute_delivered_by_two_connections_at_once_takes_once(f
     topup = paid_topup(Client(), fake_stripe, holder, 1000)
     dispute_id = fake_stripe.dispute(topup, status="lost")
     bodies = [json.dumps(dispute_event(dispute_id, kind)).encode() for kind in (CREATED, CLOSED, CREATED, CLOSED)]
-    barrier = threading.Barrier(len(bodies))
-    statuses = []
-
-    def deliver(body):
-        try:
-            barrier.wait()
-            statuses.append(post_body(Client(), body, sign(body)).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver, args=(body,)) for body in bodies]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = deliver_at_once(bodies)
     assert statuses == [200] * 4
     assert _wallet(holder) == (0, 0, False)
     assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.DISPUTE).count() == 1

@@ -4,18 +4,17 @@ once, the part already spent becoming the holder's debt, which the next top-ups 
 
 import itertools
 import json
-import threading
 
 import pytest
 from django.core import mail
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.test import Client
 
 from accounts.models import Operation
 from billing.models import LedgerEntry, TopUp, Wallet
 from billing.selectors import ledger_mismatches
 from billing.services import credit_adjust, wallet_post
-from tests.billing.conftest import charge_event, make_topup, paid_topup, post_body, post_event, sign
+from tests.billing.conftest import charge_event, deliver_at_once, make_topup, paid_topup, post_event
 from tests.factories import make_holder
 
 REFUNDED = "charge.refunded"
@@ -228,22 +227,7 @@ def test_the_same_refund_delivered_by_two_connections_at_once_debits_once(fake_s
     topup = paid_topup(Client(), fake_stripe, holder, 1000)
     _spend(holder, 700)
     body = json.dumps(charge_event(fake_stripe.refund(topup, 1000))).encode()
-    signature = sign(body)
-    barrier = threading.Barrier(4)
-    statuses = []
-
-    def deliver():
-        try:
-            barrier.wait()
-            statuses.append(post_body(Client(), body, signature).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = deliver_at_once([body] * 4)
     assert statuses == [200] * 4
     assert _wallet(holder) == (0, 700)
     assert _refund_entries(holder) == [(-300, 700)]

@@ -3,17 +3,15 @@ the object holds is retrieved from Stripe (a FakeStripe at stripe_gateway's boun
 
 import itertools
 import json
-import threading
 import time
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from accounts.models import Operation
 from billing.models import LedgerEntry, TopUp, Wallet
 from billing.selectors import wallet_balance_cents
-from tests.billing.conftest import intent_event, make_topup, post_body, post_event, sign
+from tests.billing.conftest import deliver_at_once, intent_event, make_topup, post_body, post_event, sign
 from tests.factories import make_holder
 
 SUCCEEDED = "payment_intent.succeeded"
@@ -52,22 +50,7 @@ def test_the_same_event_five_times_at_once_credits_once(fake_stripe):
     topup = make_topup(make_holder(), 2500)
     fake_stripe.pay(topup)
     body = json.dumps(intent_event(topup, SUCCEEDED)).encode()
-    signature = sign(body)
-    barrier = threading.Barrier(5)
-    statuses = []
-
-    def deliver():
-        try:
-            barrier.wait()
-            statuses.append(post_body(Client(), body, signature).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = deliver_at_once([body] * 5)
     assert statuses == [200] * 5
     assert _state(topup) == (TopUp.Status.SUCCEEDED, Operation.Outcome.COMPLETED, 2500, 1)
 
