@@ -1,13 +1,11 @@
-"""A bulk add-on order confirmed while the renewal night runs, each on its own PostgreSQL connection
-and started together: whichever gets the holder's rows first, nothing is charged twice, every add-on
-ends with its mailbox, and the night still deals with every due mailbox."""
+"""A bulk add-on order confirmed, or completed by a top-up, while the renewal night runs, each on its
+own PostgreSQL connection: whichever gets the holder's rows first, nothing is charged twice, every
+active add-on ends with its mailbox, and the night still deals with every due mailbox."""
 
-import threading
 import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connections
 from django.db.models import Count, Sum
 from django.utils import timezone
 
@@ -19,112 +17,112 @@ from billing.selectors import ledger_mismatches
 from invoices.models import Invoice
 from mailboxes.models import Mailbox
 from renewals.models import RenewalCharge
-from renewals.night import renewals_run
 from renewals.selectors import renewal_due_q
 from tests.factories import make_holder, make_mailboxes
+from tests.races import BEFORE, CREDIT, HEAD_STARTS, due_mailboxes, others_due, with_the_night
 
-# Transactional: each thread has its own connection and sees only committed rows.
+from .test_order_without_credit import land_topup
+
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded")]
 
-CREDIT = 100_000
-# The night in small batches, so it commits many times while the order runs.
-BATCH_SIZE = 10
 
-
-def run_together(**jobs):
-    """Each job in its own thread and connection, released at once by a barrier; returns
-    {name: result} and {name: exception}."""
-    barrier = threading.Barrier(len(jobs))
-    results, errors = {}, {}
-
-    def worker(name, job):
-        try:
-            barrier.wait()
-            results[name] = job()
-        except Exception as exc:  # noqa: BLE001 - collected, then asserted on by the test
-            errors[name] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=item) for item in jobs.items()]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(thread.is_alive() for thread in threads), "a job never finished: a deadlock?"
-    return results, errors
-
-
-def due_mailboxes(holder, count, today):
-    mailboxes = make_mailboxes(holder, count)
-    Mailbox.objects.filter(pk__in=[m.pk for m in mailboxes]).update(expires_on=today)
-    return mailboxes
-
-
-def others_due(count, today):
-    """Other holders' due mailboxes, with credit for them: the night's work around the holder's."""
-    for _ in range(count // 10):
-        due_mailboxes(make_holder(credit_cents=CREDIT), 10, today)
-
-
-def assert_nothing_charged_twice():
-    assert ledger_mismatches() == []
-    assert not Wallet.objects.filter(balance_cents__lt=0).exists()
-    duplicates = RenewalCharge.objects.values("mailbox", "addon", "period_start").annotate(n=Count("id")).filter(n__gt=1)
-    assert not duplicates.exists()
-    charged = RenewalCharge.objects.filter(gross_cents__gt=0)
-    renewal_entries = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.RENEWAL)
-    assert renewal_entries.count() == charged.count()  # the night debits each charge alone
-    assert -(renewal_entries.aggregate(total=Sum("amount_cents"))["total"] or 0) == (
-        charged.aggregate(total=Sum("gross_cents"))["total"] or 0)
-    assert set(charged.values_list("ledger_entry_id", flat=True)) == set(renewal_entries.values_list("pk", flat=True))
-
-
-@pytest.mark.parametrize("position", range(5))
-def test_a_bulk_order_confirmed_during_the_night_is_charged_once_and_the_night_misses_nothing(position):
-    """``position``: how many tenths of the night's other mailboxes come before the holder's, so the
-    night reaches the holder's rows at a different moment in each round."""
-    today = timezone.localdate()
-    holder = make_holder(credit_cents=CREDIT)
-    others_due(60 * position, today)
+def holder_with_mailboxes(today, credit_cents):
+    """A holder with 10 mailboxes due tonight and 20 expiring in 200 days, among other holders' due
+    mailboxes; returns the holder and the ids of their mailboxes, the due ones first."""
+    others_due(BEFORE, today)
+    holder = make_holder(credit_cents=credit_cents)
     due = due_mailboxes(holder, 10, today)
     later = make_mailboxes(holder, 20)
     Mailbox.objects.filter(pk__in=[m.pk for m in later]).update(expires_on=today + timedelta(days=200))
-    others_due(60 * (4 - position), today)
-    selection = [m.pk for m in due + later]
-    # As the page showed it before the night: the due mailboxes free (under three months left).
+    others_due(40, today)
+    return holder, [m.pk for m in due + later]
+
+
+def order(holder, selection, today):
+    """The quote as the page showed it before the night (the due mailboxes' add-on free, under three
+    months left), and the Conferma of that total."""
     quote = bulk_order_quote(holder=holder, mailbox_ids=selection, addon_type_code="inbox_extra", quantity=1,
                              today=today)
-    assert quote.gross_cents > 0 and [band.count for band in quote.bands()] == [10, 20]
+    assert [(band.years, band.count) for band in quote.bands()] == [(0, 10), (1, 20)]
+    return quote.gross_cents, lambda: bulk_order_place(
+        holder=holder, mailbox_ids=selection, addon_type_code="inbox_extra", quantity=1,
+        expected_gross_cents=quote.gross_cents, order_key=uuid.uuid4(), today=today)
 
-    results, errors = run_together(
-        order=lambda: bulk_order_place(holder=holder, mailbox_ids=selection, addon_type_code="inbox_extra",
-                                       quantity=1, expected_gross_cents=quote.gross_cents, order_key=uuid.uuid4(),
-                                       today=today),
-        night=lambda: renewals_run(on_date=today, batch_size=BATCH_SIZE),
-    )
 
-    assert "night" not in errors and results["night"].failed == 0
-    # The night first renews the due mailboxes: their add-on is no longer free, the quote is stale.
-    assert set(errors) <= {"order"} and all(isinstance(error, StaleQuote) for error in errors.values())
+def assert_the_night_went_through_once(night, today, due_ids):
+    assert not isinstance(night, Exception) and night.failed == 0, night
     assert not Mailbox.objects.filter(renewal_due_q(today)).exists()
-    for mailbox in Mailbox.objects.filter(pk__in=[m.pk for m in due]):
-        assert mailbox.expires_on == today.replace(year=today.year + 1)
-        assert RenewalCharge.objects.filter(mailbox=mailbox, addon=None).count() == 1
-    assert_nothing_charged_twice()
+    for mailbox in Mailbox.objects.filter(pk__in=due_ids):
+        renewed = mailbox.status == Mailbox.Status.CERTIFIED
+        assert mailbox.expires_on == (today.replace(year=today.year + 1) if renewed else today)
+        assert RenewalCharge.objects.filter(mailbox=mailbox, addon=None).count() == renewed
+
+
+def assert_nothing_charged_twice(holder, *, credit, topped_up=0):
+    assert ledger_mismatches() == []
+    duplicates = RenewalCharge.objects.values("mailbox", "addon", "period_start").annotate(n=Count("id")).filter(n__gt=1)
+    assert not duplicates.exists()
+    charged = RenewalCharge.objects.filter(holder=holder, gross_cents__gt=0)
+    renewals = LedgerEntry.objects.filter(wallet__holder=holder, kind=LedgerEntry.Kind.RENEWAL)
+    # The night debits and invoices each charge alone.
+    assert sorted(renewals.values_list("pk", "amount_cents")) == sorted(
+        (entry, -gross) for entry, gross in charged.values_list("ledger_entry_id", "gross_cents"))
     orders = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.ORDER)
-    if "order" in errors:
-        assert not Order.objects.exists() and not Addon.objects.exists() and not orders.exists()
-    else:
-        order = results["order"].order
-        assert order.status == Order.Status.COMPLETED
-        assert list(orders.values_list("amount_cents", "reference")) == [(-quote.gross_cents, f"order:{order.pk}")]
-        assert Invoice.objects.filter(reference=f"order:{order.pk}").count() == 1
-        assert Addon.objects.filter(order=order).count() == 30
-        # Each add-on renewed with its mailbox once, charged once.
-        assert RenewalCharge.objects.filter(addon__order=order).count() == 10
+    completed = Order.objects.filter(status=Order.Status.COMPLETED)
+    assert sorted(orders.values_list("reference", "amount_cents")) == sorted(
+        (f"order:{pk}", -gross) for pk, gross in completed.values_list("pk", "gross_cents"))
+    assert Invoice.objects.filter(reference__startswith="order:").count() == completed.count()
+    for done in completed:
+        assert Addon.objects.filter(order=done).count() == done.lines.count() == 30
+    assert not Addon.objects.exclude(order__in=completed).filter(order__mailbox=None).exists()
     for addon in Addon.objects.select_related("mailbox"):
-        assert (addon.status, addon.expires_on) == (Addon.Status.ACTIVE, addon.mailbox.expires_on)
+        # Co-terminous: renewed with its mailbox, or switched off as the mailbox expired.
+        assert addon.expires_on == addon.mailbox.expires_on
+        assert (addon.status == Addon.Status.ACTIVE) == (addon.mailbox.status == Mailbox.Status.CERTIFIED)
     wallet = Wallet.objects.get(holder=holder)
-    spent = -LedgerEntry.objects.filter(wallet=wallet, amount_cents__lt=0).aggregate(total=Sum("amount_cents"))["total"]
-    assert wallet.balance_cents == CREDIT - spent >= 0
+    spent = -(LedgerEntry.objects.filter(wallet=wallet, amount_cents__lt=0).aggregate(total=Sum("amount_cents"))[
+        "total"] or 0)
+    assert wallet.balance_cents == credit + topped_up - spent >= 0
+
+
+@pytest.mark.parametrize("head_start", HEAD_STARTS)
+def test_a_bulk_order_confirmed_during_the_night_is_charged_once_and_the_night_misses_nothing(head_start):
+    today = timezone.localdate()
+    holder, selection = holder_with_mailboxes(today, CREDIT)
+    gross, confirm = order(holder, selection, today)
+
+    night, placed = with_the_night(confirm, on_date=today, head_start=head_start)
+
+    assert_the_night_went_through_once(night, today, selection[:10])
+    assert Mailbox.objects.filter(pk__in=selection, status=Mailbox.Status.CERTIFIED).count() == 30
+    if isinstance(placed, Exception):
+        # The night renewed due mailboxes first: their add-on is no longer free, the quote is stale.
+        assert isinstance(placed, StaleQuote), placed
+        assert not Order.objects.exists() and not Addon.objects.exists()
+    else:
+        assert (placed.order.status, placed.order.gross_cents) == (Order.Status.COMPLETED, gross)
+        # Each due mailbox's new add-on renewed with it, once.
+        assert RenewalCharge.objects.filter(addon__order=placed.order).count() == 10
+    assert_nothing_charged_twice(holder, credit=CREDIT)
+
+
+@pytest.mark.parametrize("head_start", HEAD_STARTS)
+def test_a_top_up_completing_a_pending_bulk_order_during_the_night_charges_once(head_start):
+    today = timezone.localdate()
+    credit = 3000  # the night's renewals of the 10 due mailboxes cost 61,00; the order 61,00 too
+    holder, selection = holder_with_mailboxes(today, credit)
+    gross, confirm = order(holder, selection, today)
+    pending = confirm().order
+    assert pending.status == Order.Status.PENDING
+    shortfall = gross - credit
+
+    night, _landed = with_the_night(lambda: land_topup(holder, shortfall, "topup:pi_race"), on_date=today,
+                                    head_start=head_start)
+
+    assert _landed is None
+    assert_the_night_went_through_once(night, today, selection[:10])
+    pending.refresh_from_db()
+    # Completed when the credit landed first; cancelled when the night moved or ended a due mailbox's
+    # term first (its price was for the old term); never left waiting with the credit there.
+    assert pending.status in (Order.Status.COMPLETED, Order.Status.CANCELLED)
+    assert_nothing_charged_twice(holder, credit=credit, topped_up=shortfall)
