@@ -1,13 +1,17 @@
 from django import forms
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from audit.models import AuditEntry
 from audit.services import audit_record
 from core.admin import ReadOnlyAdmin
 from core.money import format_euro, parse_euro
 
-from .models import Addon, AddonType, Order
+from .models import Addon, AddonType, Order, OrderLine
 
 
 class AddonTypeForm(forms.ModelForm):
@@ -66,6 +70,62 @@ class AddonTypeAdmin(admin.ModelAdmin):
                          after={"yearly_unit_price_cents": obj.yearly_unit_price_cents})
 
 
+# An order over many mailboxes may have thousands of lines: the order page shows this many, the
+# lines' own changelist pages through the rest.
+ORDER_LINES_SHOWN = 50
+
+
+def order_lines_url(order):
+    return reverse("admin:addons_orderline_changelist") + f"?order__id__exact={order.pk}"
+
+
+class FirstLinesFormSet(BaseInlineFormSet):
+    def get_queryset(self):
+        # Sliced once and kept: the formset counts its forms and builds them from the same rows.
+        if not hasattr(self, "_first_lines"):
+            self._first_lines = super().get_queryset()[:ORDER_LINES_SHOWN]
+        return self._first_lines
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    formset = FirstLinesFormSet
+    fields = ["line_mailbox", "line_years", "net", "line_ends_on"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("prime righe d'ordine")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("mailbox").order_by("mailbox_id")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("casella"))
+    def line_mailbox(self, line):
+        return format_html('<a href="{}">{}</a>', reverse("admin:mailboxes_mailbox_change", args=[line.mailbox_id]),
+                           line.mailbox.address)
+
+    @admin.display(description=_("anni"))
+    def line_years(self, line):
+        return line.years
+
+    @admin.display(description=_("imponibile"))
+    def net(self, line):
+        return format_euro(line.net_cents)
+
+    @admin.display(description=_("scadenza"))
+    def line_ends_on(self, line):
+        return line.ends_on
+
+
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin):
     list_display = ["id", "created_at", "mailbox", "holder_fiscal_code", "addon_type", "quantity", "years",
@@ -75,6 +135,17 @@ class OrderAdmin(ReadOnlyAdmin):
     search_fields = ["mailbox__address", "holder__fiscal_code"]
     date_hierarchy = "created_at"
 
+    def get_inline_instances(self, request, obj=None):
+        # Lines belong to an order over many mailboxes only (Order's CHECK: mailbox or lines).
+        if obj is None or obj.mailbox_id is not None:
+            return []
+        return [OrderLineInline(self.model, self.admin_site)]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None or obj.mailbox_id is not None:
+            return super().get_readonly_fields(request, obj)
+        return [*super().get_readonly_fields(request, obj), "lines_summary"]
+
     @admin.display(description=_("codice fiscale"), ordering="holder__fiscal_code")
     def holder_fiscal_code(self, obj):
         return obj.holder.fiscal_code
@@ -82,6 +153,26 @@ class OrderAdmin(ReadOnlyAdmin):
     @admin.display(description=_("totale IVA inclusa"), ordering="gross_cents")
     def gross(self, obj):
         return format_euro(obj.gross_cents)
+
+    @admin.display(description=_("righe d'ordine"))
+    def lines_summary(self, obj):
+        count = obj.lines.count()
+        text = ngettext("%(counter)s casella", "%(counter)s caselle", count) % {"counter": count}
+        if count > ORDER_LINES_SHOWN:
+            text += " · " + str(_("qui sotto le prime %(shown)s") % {"shown": ORDER_LINES_SHOWN})
+        return format_html('{} · <a href="{}" data-testid="order-lines-link">{}</a>', text, order_lines_url(obj),
+                           _("tutte le righe, a pagine"))
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(ReadOnlyAdmin):
+    list_display = ["order", "mailbox", "years", "net", "ends_on"]
+    list_select_related = ["order__addon_type", "mailbox"]
+    search_fields = ["mailbox__address"]
+
+    @admin.display(description=_("imponibile"), ordering="net_cents")
+    def net(self, line):
+        return format_euro(line.net_cents)
 
 
 @admin.register(Addon)

@@ -35,6 +35,7 @@ from .selectors import (
     addons_active,
     addons_active_by_mailbox,
     grace_period,
+    holders_with_certified_due,
     holders_with_due_mailboxes_before,
     renewal_due_count,
     renewal_due_q,
@@ -82,8 +83,10 @@ def renewals_part(*, on_date, batch_size=BATCH_SIZE, report=None):
     renewed in one transaction, until none is left. A holder's mailboxes are renewed in id order
     (the oldest first gets the credit): a holder whose earlier due mailboxes are not in the batch, or
     whose wallet another transaction holds, is left for a second pass that takes each such holder
-    whole, waiting for the locks. So is every holder of a batch that failed. ``report(done)`` is
-    told how many mailboxes the part has gone through."""
+    whole, waiting for the locks. So is every holder of a batch that failed, and every holder with a
+    certified mailbox still due after the batches: SKIP LOCKED passed over it while a transaction of
+    theirs held it (an order over many mailboxes locks them all), and no batch comes back for it.
+    ``report(done)`` is told how many mailboxes the part has gone through."""
     summary, after_id, later = RenewalSummary(), 0, set()
     while (batch := _batch_renew(on_date=on_date, after_id=after_id, limit=batch_size)) is not None:
         summary.add(batch.summary)
@@ -91,6 +94,7 @@ def renewals_part(*, on_date, batch_size=BATCH_SIZE, report=None):
         after_id = batch.last_id
         if report:
             report(summary.done)
+    later |= holders_with_certified_due(on_date=on_date)
     for holder_id in sorted(later):
         summary.add(_holder_renew(holder_id=holder_id, on_date=on_date, batch_size=batch_size))
         if report:

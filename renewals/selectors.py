@@ -70,6 +70,16 @@ def holders_with_due_mailboxes_before(*, on_date, holder_ids, before_id, except_
     )
 
 
+def holders_with_certified_due(*, on_date):
+    """Holders with a certified mailbox come to expiry on ``on_date`` that the night has not failed on.
+    After a part's batches these are the holders of mailboxes SKIP LOCKED passed over: held by the
+    holder's own transaction at that instant (an order, "Rinnova ora") or by another part right now."""
+    return set(
+        Mailbox.objects.filter(status=Mailbox.Status.CERTIFIED, expires_on__lte=on_date)
+        .exclude(renewal_failure__last_failed_on=on_date).values_list("holder_id", flat=True).distinct()
+    )
+
+
 def _addons_active():
     """Active add-ons with their types, in order of activation: the order they renew in (SPEC 3.7)."""
     return Addon.objects.filter(status=Addon.Status.ACTIVE).select_related("addon_type").order_by("activated_on", "pk")

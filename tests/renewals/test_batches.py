@@ -108,6 +108,38 @@ def test_a_wallet_held_by_another_transaction_is_waited_for_in_the_second_pass(t
     assert reload(free).expires_on.year == reload(busy).expires_on.year == 2027
 
 
+def test_a_mailbox_its_holders_transaction_holds_when_the_batch_passes_is_renewed_the_same_night(
+        transactional_db, renewal_day):
+    # What a bulk add-on order or "Rinnova ora" holds while it runs: the wallet, then the mailboxes.
+    busy = due_mailbox(credit_cents=5000)
+    free = due_mailbox(credit_cents=5000)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_wallet_and_mailbox():
+        with transaction.atomic():
+            Wallet.objects.select_for_update().get(holder_id=busy.holder_id)
+            Mailbox.objects.select_for_update().get(pk=busy.pk)
+            locked.set()
+            release.wait(10)
+        connection.close()
+
+    holder_thread = threading.Thread(target=hold_wallet_and_mailbox)
+    holder_thread.start()
+    locked.wait(10)
+
+    def on_progress(done, total):
+        if done == 1:
+            # The batch has renewed the free mailbox and passed over the busy one: let it go.
+            release.set()
+
+    summary = renewals_run(on_date=renewal_day, progress=on_progress)
+    holder_thread.join()
+
+    assert (summary.renewed, summary.failed) == (2, 0)
+    assert reload(free).expires_on.year == reload(busy).expires_on.year == 2027
+    assert RenewalCharge.objects.filter(mailbox=busy).count() == 1
+
+
 def test_with_two_processes_a_holders_credit_still_goes_to_their_oldest_mailboxes_first(transactional_db, renewal_day):
     holder = due_mailbox(credit_cents=3 * STANDARD_GROSS).holder
     for _ in range(5):

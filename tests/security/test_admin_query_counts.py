@@ -24,7 +24,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Holder, Operation, User
-from addons.models import Addon, AddonType, Order
+from addons.models import Addon, AddonType, Order, OrderLine
 from audit.models import AuditEntry
 from billing.models import Dispute, LedgerEntry, TopUp, Wallet
 from invoices.services import invoice_issue_many
@@ -109,6 +109,15 @@ def _orders(count, addon=False):
         )
 
 
+def _order_lines(count):
+    holder = make_holder()
+    order = Order.objects.create(holder=holder, addon_type=AddonType.objects.get(code="inbox_extra"), quantity=1,
+                                 unit_price_cents=250, net_cents=250 * count, vat_cents=55 * count,
+                                 gross_cents=305 * count)
+    OrderLine.objects.bulk_create(OrderLine(order=order, mailbox=mailbox, years=1, net_cents=250,
+                                            ends_on=mailbox.expires_on) for mailbox in make_mailboxes(holder, count))
+
+
 def _invoices(count):
     # A real fiscal code: the invoice copies it; later calls reuse the same buyer.
     holder = Holder.objects.filter(fiscal_code="RSSMRA80A01H501U").first() or make_holder(fiscal_code="RSSMRA80A01H501U")
@@ -184,6 +193,7 @@ BUILDERS = {
         for _ in range(count)),
     "addons.Order": _orders,
     "addons.Addon": lambda count: _orders(count, addon=True),
+    "addons.OrderLine": _order_lines,
     "invoices.Invoice": _invoices,
     "renewals.ExpiryAlert": lambda count: _per_mailbox(count, ExpiryAlert, _expiry_alert),
     "renewals.RenewalCharge": lambda count: _per_mailbox(count, RenewalCharge, _renewal_charge),
