@@ -54,6 +54,10 @@ class HolderCounts(models.Model):
                                   related_name="counts")
     mailboxes = models.BigIntegerField(db_default=0)
     operations = models.BigIntegerField(db_default=0)
+    # How many statements have changed what the holder's renewal forecast reads (its mailboxes and
+    # add-ons, the prices of their plans and add-on types): the triggers of renewals' migration
+    # 0005 add to it, and the forecast cached under the old figure is then simply never asked for.
+    renewal_changes = models.BigIntegerField(db_default=0)
 
 
 class Operation(models.Model):

@@ -86,7 +86,12 @@ class Order(models.Model):
                 name="order_one_mailbox_or_lines",
             ),
         ]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            # The dashboard's pending orders of one holder, whatever the number of its orders.
+            models.Index(fields=["holder", "created_at"], name="order_pending_of_holder",
+                         condition=models.Q(status="pending")),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.addon_type} × {self.quantity} ({self.mailbox or 'più caselle'})"

@@ -53,10 +53,10 @@ def fill(n_mailboxes):
                   [(1, "!", "f", "holder-BENCHEXPORT00001", "", "", "", "f", "t", now)])
         copy_rows(raw, "accounts_holder", ["id", "user_id", "first_name", "last_name", "fiscal_code", "email", "phone",
                                             "street", "postal_code", "city", "province", "country", "company_name",
-                                            "vat_number", "sdi_code", "invoice_pec", "language", "created_at"],
+                                            "vat_number", "sdi_code", "invoice_pec", "language", "alert_emails", "created_at"],
                   [(1, 1, "Ordine", "Bench", "BENCHEXPORT00001", "ordine@example.it", "", "Via Roma 1", "00184", "Roma",
-                    "RM", "IT", "", "", "", "", "it", now)])
-        copy_rows(raw, "billing_wallet", ["id", "holder_id", "balance_cents"], [(1, 1, 0)])
+                    "RM", "IT", "", "", "", "", "it", "[]", now)])
+        copy_rows(raw, "billing_wallet", ["id", "holder_id", "balance_cents", "debt_cents", "spending_frozen"], [(1, 1, 0, 0, "f")])
         login_hash = make_password(PASSWORD)
 
         def mailboxes():

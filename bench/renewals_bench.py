@@ -91,15 +91,15 @@ def fill(n_mailboxes, n_due):
                   ((i, "!", "f", f"holder-B{i:015d}", "", "", "", "f", "t", now) for i in range(1, n_holders + 1)))
         copy_rows(raw, "accounts_holder", ["id", "user_id", "first_name", "last_name", "fiscal_code", "email", "phone",
                                             "street", "postal_code", "city", "province", "country", "company_name",
-                                            "vat_number", "sdi_code", "invoice_pec", "language", "created_at"],
+                                            "vat_number", "sdi_code", "invoice_pec", "language", "alert_emails", "created_at"],
                   ((i, i, "Bench", str(i), f"B{i:015d}", f"t{i}@example.it", "", "", "", "", "", "IT", "", "", "", "",
-                    "it", now) for i in range(1, n_holders + 1)))
-        copy_rows(raw, "billing_wallet", ["id", "holder_id", "balance_cents"],
-                  ((i, i, credits[(i // spread) % 4]) for i in range(1, n_holders + 1)))
+                    "it", "[]", now) for i in range(1, n_holders + 1)))
+        copy_rows(raw, "billing_wallet", ["id", "holder_id", "balance_cents", "debt_cents", "spending_frozen"],
+                  ((i, i, credits[(i // spread) % 4], 0, "f") for i in range(1, n_holders + 1)))
         copy_rows(raw, "billing_ledgerentry", ["wallet_id", "kind", "amount_cents", "balance_after_cents", "reference",
-                                                "description", "reason", "created_at"],
+                                                "description", "reason", "created_at", "debt_change_cents"],
                   ((i, "adjustment", credits[(i // spread) % 4], credits[(i // spread) % 4], f"bench:{i}", "Credito iniziale", "",
-                    now) for i in range(1, n_holders + 1) if credits[(i // spread) % 4]))
+                    now, 0) for i in range(1, n_holders + 1) if credits[(i // spread) % 4]))
 
         def mailboxes():
             for i in range(n_mailboxes):

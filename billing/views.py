@@ -12,14 +12,12 @@ from core.forms import field_values
 from core.money import format_euro, parse_euro
 from core.paging import cursor_from_query, first_page_redirect
 from core.ratelimit import topup_rate_limit
-from invoices.selectors import invoice_missing_data
 
 from . import card_testing, stripe_gateway
 from .forms import TOPUP_PRESETS_EUROS, OperationFilterForm, TopUpForm
 from .links import amount_text
 from .models import TopUp
 from .selectors import (
-    holder_balance_cents,
     holder_wallet_reload,
     operations_for_holder,
     topup_for_holder,
@@ -127,11 +125,3 @@ def stripe_webhook(request):
         # Stripe delivers again later (for up to three days) when it gets no 2xx.
         return HttpResponse("stripe unavailable, retry", status=503)
     return HttpResponse("ok")
-
-
-@holder_required
-def dashboard(request):
-    return render(request, "billing/dashboard.html", {
-        "balance_cents": holder_balance_cents(request.holder),
-        "billing_data_missing": invoice_missing_data(request.holder),
-    })

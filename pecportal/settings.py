@@ -201,6 +201,9 @@ for _name in (
 
 # Mailbox life cycle (SPEC 3.2, 3.7).
 GRACE_PERIOD_DAYS = env.int("GRACE_PERIOD_DAYS", default=90)
+# How long a computed renewal forecast stays in the cache (renewals.forecast_cache): any change
+# makes a new key, so this only bounds the memory old forecasts hold in Redis.
+FORECAST_CACHE_SECONDS = env.int("FORECAST_CACHE_SECONDS", default=3600)
 EXPIRY_ALERT_STAGES = sorted(env.list("EXPIRY_ALERT_STAGES", cast=int, default=[90, 60, 30, 15, 7, 1]), reverse=True)
 # Staff are alerted about a mailbox whose renewal failed on this many nights in a row (renewals.failures).
 RENEWAL_FAILURE_ALERT_NIGHTS = env.int("RENEWAL_FAILURE_ALERT_NIGHTS", default=3)

@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import language_view
-from billing.views import dashboard
 from core.views import healthz
+from renewals.views import dashboard
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),

@@ -31,6 +31,7 @@ from .selectors import addons_active_of, grace_period
 FORECAST_MONTHS = 12
 # The needs the forecast offers to top up: renewals due within this many days of today.
 TOPUP_HORIZON_DAYS = (30, 90)
+FORECAST_PAGE_ROWS = 100
 
 
 class RenewingMailbox(NamedTuple):
@@ -111,6 +112,41 @@ class TopUpNeed:
     @property
     def url(self):
         return topup_url(self.need_cents)
+
+
+@dataclass(frozen=True)
+class ForecastDigest:
+    """A forecast without its rows: what the dashboard and every page of the forecast print, small
+    enough to keep in the cache (renewals.forecast_cache) and read back in well under a millisecond."""
+
+    today: date
+    until: date
+    balance_cents: int
+    row_count: int
+    months: tuple  # ForecastMonth
+    credit_runs_out_on: date | None
+    topups: tuple  # TopUpNeed, one for each of TOPUP_HORIZON_DAYS
+
+    @property
+    def last_day(self):
+        return self.until - timedelta(days=1)
+
+    @property
+    def total_gross_cents(self):
+        return self.months[-1].running_gross_cents if self.months else 0
+
+    @property
+    def page_count(self):
+        return max(1, -(-self.row_count // FORECAST_PAGE_ROWS))
+
+    def topup(self, days):
+        return next(topup for topup in self.topups if topup.days == days)
+
+
+def forecast_digest(forecast):
+    return ForecastDigest(today=forecast.today, until=forecast.until, balance_cents=forecast.balance_cents,
+                          row_count=len(forecast.rows), months=tuple(forecast.months),
+                          credit_runs_out_on=forecast.credit_runs_out_on, topups=tuple(forecast_topups(forecast)))
 
 
 def forecast_for_holder(*, holder, today):
@@ -210,8 +246,6 @@ def _months(rows):
     return months
 
 
-FORECAST_PAGE_ROWS = 100
-
 
 @dataclass(frozen=True)
 class ForecastPage:
@@ -229,17 +263,26 @@ class ForecastPage:
         return self.number + 1 if self.number < self.count else None
 
 
-def forecast_page(forecast, number):
-    """Page ``number`` (from 1; anything else is the nearest page there is) of the forecast's rows:
-    the whole year is computed for every page, since each row's cover depends on all before it,
-    but a holder of thousands of mailboxes gets them 100 at a time."""
-    count = max(1, -(-len(forecast.rows) // FORECAST_PAGE_ROWS))
-    number = min(max(1, number), count)
+def forecast_pages(forecast):
+    """The forecast's rows cut into pages of FORECAST_PAGE_ROWS, in order (at least one page)."""
+    return [forecast.rows[first:first + FORECAST_PAGE_ROWS]
+            for first in range(0, len(forecast.rows), FORECAST_PAGE_ROWS)] or [[]]
+
+
+def forecast_page_number(digest, number):
+    """``number`` if the forecast has that page, else the nearest page it has."""
+    return min(max(1, number), digest.page_count)
+
+
+def forecast_page(digest, number, rows):
+    """Page ``number`` (forecast_page_number) of the forecast summed up by ``digest``, holding
+    ``rows``: the whole year is computed for any page, since each row's cover depends on all
+    before it, but a holder of thousands of mailboxes reads them 100 at a time."""
     first = (number - 1) * FORECAST_PAGE_ROWS
     groups = []
-    for month in forecast.months:
-        start, end = max(first, month.first_index), min(first + FORECAST_PAGE_ROWS, month.first_index + month.rows)
+    for month in digest.months:
+        start, end = max(first, month.first_index), min(first + len(rows), month.first_index + month.rows)
         if start < end:
-            groups.append((month, forecast.rows[start:end]))
-    month_pages = [(month, month.first_index // FORECAST_PAGE_ROWS + 1) for month in forecast.months]
-    return ForecastPage(number=number, count=count, month_pages=month_pages, groups=groups)
+            groups.append((month, rows[start - first:end - first]))
+    month_pages = [(month, month.first_index // FORECAST_PAGE_ROWS + 1) for month in digest.months]
+    return ForecastPage(number=number, count=digest.page_count, month_pages=month_pages, groups=groups)

@@ -1,6 +1,7 @@
 import uuid
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -9,10 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import holder_required
+from addons.selectors import pending_orders_of
 from billing.links import topup_url
 from billing.selectors import holder_balance_cents
 from core.csv_download import csv_download
 from core.money import format_euro
+from invoices.selectors import invoice_missing_data
 from mailboxes.selectors import MailboxSelectionInvalid, mailbox_get_for_holder, mailbox_selection
 
 from .bulk import BulkRenewalRefused, bulk_renewal_quote, mailboxes_auto_renew_set, mailboxes_renew_now
@@ -23,7 +26,8 @@ from .cancellation import (
     mailbox_cancel,
     mailbox_cancel_revoke,
 )
-from .forecast import forecast_for_holder, forecast_page, forecast_topups
+from .forecast import forecast_for_holder
+from .forecast_cache import cached_dashboard, cached_forecast_page
 from .forecast_csv import forecast_csv_chunks
 from .forms import BulkRenewalConfirmForm
 from .selectors import addon_of_mailbox, mailbox_page_get
@@ -174,11 +178,24 @@ def _bulk_renew_quote_page(request, selection, *, renewal_key, refusal=None):
 
 
 @holder_required
+def dashboard(request):
+    forecast, attention = cached_dashboard(holder=request.holder, today=timezone.localdate())
+    pending_orders = pending_orders_of(request.holder)
+    return render(request, "billing/dashboard.html", {
+        "balance_cents": holder_balance_cents(request.holder),
+        "billing_data_missing": invoice_missing_data(request.holder),
+        "forecast": forecast, "attention": attention, "pending_orders": pending_orders,
+        "pending_orders_topup_url": topup_url(pending_orders.shortfall_cents, for_pending_order=True),
+    })
+
+
+@holder_required
 def renewal_forecast(request):
-    forecast = forecast_for_holder(holder=request.holder, today=timezone.localdate())
+    forecast, page, key = cached_forecast_page(holder=request.holder, today=timezone.localdate(),
+                                               number=_page_number(request.GET.get("page")))
     return render(request, "renewals/forecast.html", {
-        "forecast": forecast, "topups": forecast_topups(forecast),
-        "page": forecast_page(forecast, _page_number(request.GET.get("page"))),
+        "forecast": forecast, "page": page,
+        "rows_cache_key": key, "rows_cache_seconds": settings.FORECAST_CACHE_SECONDS,
     })
 
 

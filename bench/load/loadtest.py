@@ -1,5 +1,6 @@
-"""The load benchmark: a private PostgreSQL (initdb), gunicorn with the project's gunicorn.conf.py
-and production settings, wrk at 16 connections against the portal's pages and two ceilings.
+"""The load benchmark: a private PostgreSQL (initdb) and a private Redis (the cache, as in
+production), gunicorn with the project's gunicorn.conf.py and production settings, wrk at 16
+connections against the portal's pages and two ceilings.
 Started by bench/load/run.sh; prints a Markdown table."""
 
 import argparse
@@ -15,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.operations.servers import Portal, Postgres, portal_env  # noqa: E402
+from tests.operations.servers import Portal, Postgres, Redis, portal_env  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SETTINGS = "bench.load.bench_settings"
@@ -49,6 +50,17 @@ def bench_database():
         postgres.destroy()
 
 
+@contextmanager
+def private_redis():
+    """The cache the portal uses in production, on a free loopback port; stopped on the way out."""
+    redis = Redis()
+    redis.start()
+    try:
+        yield redis.url
+    finally:
+        redis.stop()
+
+
 ANONYMOUS_CEILING = ("ceiling (a): anonymous, 1 query", "/bench/ceiling-anonymous/")
 
 
@@ -71,8 +83,8 @@ def holder_pages(data):
     ]
 
 
-def start_portal(database_url, workers):
-    portal = Portal(database_url=database_url)
+def start_portal(database_url, workers, redis_url):
+    portal = Portal(database_url=database_url, redis_url=redis_url)
     portal.env.update(DJANGO_SETTINGS_MODULE=SETTINGS, GUNICORN_WORKERS=str(workers))
     portal.start()
     return portal
@@ -144,7 +156,7 @@ def main():
         lines.append(line)
 
     started = time.monotonic()
-    with bench_database() as (database_url, _env, data_line):
+    with private_redis() as redis_url, bench_database() as (database_url, _env, data_line):
         data = json.loads(data_line)
         print(f"PostgreSQL, migrations and data ready in {time.monotonic() - started:.0f} s", flush=True)
         try:
@@ -154,7 +166,7 @@ def main():
             say("| ---: | ---: | ---: | ---: | ---: | ---: |")
             tried = {}
             for workers in [int(n) for n in args.workers.split(",")]:
-                portal = start_portal(database_url, workers)
+                portal = start_portal(database_url, workers, redis_url)
                 cookie = log_in(portal, data["address"])
                 r = measure(portal, database_url, "/", cookie, seconds=args.seconds, connections=args.connections)
                 tried[workers] = r
@@ -164,7 +176,7 @@ def main():
             chosen = max(tried, key=lambda n: tried[n]["rps"])
             say()
 
-            portal = start_portal(database_url, chosen)
+            portal = start_portal(database_url, chosen, redis_url)
             cookie = log_in(portal, data["address"])
             targets = [(*ANONYMOUS_CEILING, ""), *((name, path, cookie) for name, path in holder_pages(data))]
             results = [(name, path, measure(portal, database_url, path, cookie, seconds=args.seconds,

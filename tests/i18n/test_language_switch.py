@@ -145,7 +145,10 @@ def test_english_pages_run_the_same_number_of_queries_as_italian_ones(holder_cli
             assert holder_client.get(url).status_code == 200
         return len(queries)
 
-    italian = {url: count(url) for url in ["/", "/mailboxes/", "/profile/"]}
+    urls = ["/", "/mailboxes/", "/profile/"]
+    for url in urls:  # the dashboard's first visit computes what later ones read from the cache
+        holder_client.get(url)
+    italian = {url: count(url) for url in urls}
     switch_to(holder_client, "en")
-    english = {url: count(url) for url in ["/", "/mailboxes/", "/profile/"]}
+    english = {url: count(url) for url in urls}
     assert english == italian

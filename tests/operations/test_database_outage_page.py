@@ -44,7 +44,7 @@ def test_a_database_lost_inside_the_view_gives_the_plain_page(browser, settings,
     def unreachable(holder):
         raise InterfaceError("connection already closed")
 
-    monkeypatch.setattr("billing.views.holder_balance_cents", unreachable)
+    monkeypatch.setattr("renewals.views.holder_balance_cents", unreachable)
     assert_plain_outage_page(browser.get("/"))
 
 
@@ -52,7 +52,7 @@ def test_other_errors_stay_ordinary_server_errors(browser, monkeypatch):
     def broken(holder):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr("billing.views.holder_balance_cents", broken)
+    monkeypatch.setattr("renewals.views.holder_balance_cents", broken)
     response = browser.get("/")
     assert response.status_code == 500
     assert OUTAGE_TEXT not in response.content.decode()
