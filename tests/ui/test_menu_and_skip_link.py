@@ -26,6 +26,7 @@ def test_on_a_phone_the_menu_folds_behind_its_toggle_and_still_opens(chromium, l
     try:
         expect(page.locator(MENU_LINK)).to_be_hidden()
         expect(page.get_by_test_id("menu-balance")).to_be_visible()
+        expect(page.locator("button[name=language][value=en]")).to_be_in_viewport(ratio=1)
         page.locator("[data-portal-toggle]").click()
         expect(page.locator(MENU_LINK)).to_be_visible()
         if javascript:

@@ -1,7 +1,7 @@
 """Every holder page and the login page, as a holder with a full account sees them, in Italian and
-English, on a phone (360 px) and a desktop (1280 px): nothing scrolls sideways, axe-core finds no
-WCAG 2.1 A/AA violation, form errors are tied to their fields, and the Nu HTML checker finds no
-error in the HTML as served.
+English, on a phone (360 px) and a desktop (1280 px): nothing scrolls sideways, buttons and fields
+are thumb-sized on the phone, axe-core finds no WCAG 2.1 A/AA violation, form errors are tied to
+their fields, and the Nu HTML checker finds no error in the HTML as served.
 
 One browser and one tab per language walk all the pages; the width changes on the loaded page,
 and the Nu checker (a JVM, slow to start) reads every saved page in one run."""
@@ -25,6 +25,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDTHS = (360, 1280)
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}, "resultTypes": ["violations"]}
 VNU_JAR = Path(os.environ.get("VNU_JAR") or Path(__file__).resolve().parents[2] / ".cache/vnu/node_modules/vnu-jar/build/dist/vnu.jar")
+
+# On a phone every button, field and page link is thumb-sized: 44 CSS px high, as WCAG 2.5.5 asks.
+SMALL_TARGETS = """() => [...document.querySelectorAll('.btn, .page-link, .form-control, .form-select')]
+  .filter(el => el.offsetParent !== null && el.getBoundingClientRect().height < 44)
+  .map(el => el.outerHTML.slice(0, 80))"""
 
 # Each invalid field must name, in aria-describedby, elements that exist, one of them its error.
 UNTIED_ERRORS = """() => [...document.querySelectorAll('.is-invalid')].filter(field => {
@@ -65,6 +70,8 @@ class Walk:
             overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             if overflow > 0:
                 self.problems.append(f"{where} at {width} px: {overflow} px wider than the window")
+            if width == WIDTHS[0] and (small := self.page.evaluate(SMALL_TARGETS)):
+                self.problems.append(f"{where} at {width} px: targets under 44 px {small[:3]}")
             for violation in self.axe.run(self.page, options=AXE_OPTIONS).response["violations"]:
                 targets = [node["target"] for node in violation["nodes"]][:3]
                 self.problems.append(f"{where} at {width} px: axe {violation['id']} on {targets}")
