@@ -45,10 +45,11 @@ END $$;
 CREATE FUNCTION renewals_changes_addon_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM renewals_changes_add(ARRAY(
-    SELECT m.holder_id FROM old_rows o JOIN new_rows n USING (id)
-    JOIN mailboxes_mailbox m ON m.id IN (o.mailbox_id, n.mailbox_id)
-    WHERE ({', '.join('o.' + c for c in ADDON_COLUMNS.split(', '))})
-          IS DISTINCT FROM ({', '.join('n.' + c for c in ADDON_COLUMNS.split(', '))})));
+    SELECT m.holder_id FROM (
+      SELECT unnest(ARRAY[o.mailbox_id, n.mailbox_id]) AS mailbox_id FROM old_rows o JOIN new_rows n USING (id)
+      WHERE ({', '.join('o.' + c for c in ADDON_COLUMNS.split(', '))})
+            IS DISTINCT FROM ({', '.join('n.' + c for c in ADDON_COLUMNS.split(', '))})
+    ) changed JOIN mailboxes_mailbox m ON m.id = changed.mailbox_id));
   RETURN NULL;
 END $$;
 
