@@ -163,3 +163,24 @@ def test_a_bulk_order_names_mailboxes_or_a_filter(funded, orderer, mailbox):
         response = orderer.post("/api/v1/orders/bulk/", body, idempotency_key="b-shape")
         assert response.status_code == 400, body
     assert not Order.objects.exists()
+
+
+BAD_FOR_BOTH = ["null", "[]", '"x"', "1", '{"addon_type": null, "quantity": 1}',
+                '{"addon_type": "inbox_extra", "quantity": true}', '{"addon_type": "inbox_extra", "quantity": 1e309}',
+                '{"addon_type": "nul\\u0000", "quantity": 1}']
+BAD_SELECTIONS = ['"mailboxes": [0]', '"mailboxes": ["a"]', '"mailboxes": [99999999999999999999]',
+                  '"filter": {"status": "x"}', '"filter": "all"']
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    *((path, body) for body in BAD_FOR_BOTH for path in ("single", "/api/v1/orders/bulk/")),
+    *(("/api/v1/orders/bulk/", f'{{"addon_type": "inbox_extra", "quantity": 1, {selection}}}')
+      for selection in BAD_SELECTIONS),
+])
+def test_odd_bodies_are_a_400_and_order_nothing(funded, orderer, mailbox, path, body):
+    path = single_url(mailbox) if path == "single" else path
+    response = orderer.client.post(path, body, content_type="application/json",
+                                   HTTP_AUTHORIZATION=f"Bearer {orderer.key}", HTTP_IDEMPOTENCY_KEY="k-odd")
+    assert response.status_code == 400, (path, body, response.content)
+    assert error_code(response) == "invalid_request"
+    assert not Order.objects.exists()

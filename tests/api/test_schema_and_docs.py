@@ -35,3 +35,9 @@ def test_the_docs_page_loads_nothing_from_elsewhere(client, db):
     assert "/api/v1/schema/" in init.content.decode()
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_the_schema_comes_as_json_on_request(client, db):
+    response = client.get("/api/v1/schema/", {"format": "json"})
+    assert response.status_code == 200
+    assert "/api/v1/mailboxes/" in response.json()["paths"]
