@@ -162,14 +162,18 @@ def _placement_response(place):
     try:
         placement = place()
     except StaleQuote as refusal:
-        return Response(error_body(ApiError(code="price_changed", status_code=409, message=str(refusal))), status=409)
+        return _refusal("price_changed", 409, refusal)
     except DuplicateOrder as refusal:
-        return Response(error_body(ApiError(code="duplicate_order", status_code=409, message=str(refusal))), status=409)
+        return _refusal("duplicate_order", 409, refusal)
     except OrderRefused as refusal:
-        return Response(error_body(ApiError(code="order_refused", status_code=422, message=str(refusal))), status=422)
+        return _refusal("order_refused", 422, refusal)
     return Response(api.OrderPlacementSerializer({"order": placement.order,
                                                   "shortfall_cents": placement.shortfall_cents}).data,
                     status=status.HTTP_201_CREATED)
+
+
+def _refusal(code, status_code, refusal):
+    return Response(error_body(ApiError(code=code, status_code=status_code, message=str(refusal))), status=status_code)
 
 
 def _order_key(request, key):

@@ -61,3 +61,14 @@ def test_over_the_rate_limit_is_a_429_with_retry_after(reader, orderer):
     assert 1 <= int(response["Retry-After"]) <= 60
     # Per token: the holder's other token is counted apart.
     assert orderer.get("/api/v1/credit/").status_code == 200
+
+
+def test_ids_beyond_any_row_are_a_404(reader, orderer):
+    huge = "9" * 30
+    for path in (f"/api/v1/mailboxes/{huge}/", f"/api/v1/invoices/{huge}/pdf/", f"/api/v1/invoices/{huge}/fatturapa/"):
+        response = reader.get(path)
+        assert response.status_code == 404, path
+        assert error_code(response) == "not_found"
+    ordered = orderer.post(f"/api/v1/mailboxes/{huge}/orders/", {"addon_type": "inbox_extra", "quantity": 1},
+                           idempotency_key="k-huge")
+    assert ordered.status_code == 404
