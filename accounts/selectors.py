@@ -93,14 +93,14 @@ def api_key_hash(key):
 
 
 def api_token_for_key(key):
-    """The live token ``key`` opens, with its holder, the holder's user, wallet and list counts loaded
-    in the same query (the API's balance and totals read them at no cost); None for a malformed,
-    unknown or revoked key, or a holder whose user is inactive. The hash is compared in constant
-    time, so response times say nothing about how much of a guessed key was right."""
+    """The live token ``key`` opens, with its holder, the holder's user and wallet loaded in the same
+    query (the API's balance reads it at no cost); None for a malformed, unknown or revoked key, or
+    a holder whose user is inactive. The hash is compared in constant time, so response times say
+    nothing about how much of a guessed key was right."""
     match = API_KEY_PATTERN.fullmatch(key)
     if match is None:
         return None
-    token = (ApiToken.objects.select_related("holder__user", "holder__wallet", "holder__counts")
+    token = (ApiToken.objects.select_related("holder__user", "holder__wallet")
              .filter(prefix=match.group(1), revoked_at__isnull=True, holder__user__is_active=True).first())
     if token is None or not constant_time_compare(token.key_hash, api_key_hash(key)):
         return None

@@ -86,6 +86,6 @@ def test_last_use_is_recorded_at_most_once_a_minute(reader):
 def test_a_request_within_the_minute_writes_nothing(reader, django_assert_num_queries):
     reader.get(ENDPOINT)
     ApiToken.objects.update(last_used_at=timezone.now())
-    # Within the minute: the token (with holder, wallet, counts) and the page; no UPDATE.
+    # Within the minute: the token (with holder, user, wallet) and the page; no UPDATE.
     with django_assert_num_queries(2):
         assert reader.get(ENDPOINT).status_code == 200
