@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import validators
-from .models import Holder
+from .models import ApiToken, Holder
 
 
 class ProfileForm(forms.ModelForm):
@@ -76,3 +76,12 @@ class ProfileForm(forms.ModelForm):
             except forms.ValidationError as error:
                 self.add_error("alert_emails", error)
         return cleaned
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("Nome del token"), max_length=60,
+                           help_text=_("Per riconoscerlo, ad esempio il sistema che lo usa."))
+    scope = forms.ChoiceField(label=_("Permessi"), choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ)
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()

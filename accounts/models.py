@@ -101,3 +101,35 @@ class Operation(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()}: {self.description}"
 
+
+
+class ApiToken(models.Model):
+    """A key a holder's own systems use on the API (/api/v1/, docs/api.md). Only a hash of the key is
+    kept: the key is shown once, when made. ``prefix`` is the key's public part, unique, so a request
+    finds its token by index and compares the hash in constant time. Made by the holder on the
+    profile page for now; a person acting for the holder would be one more column."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Lettura")
+        ORDERS = "read+orders", _("Lettura e ordini")
+
+    holder = models.ForeignKey(Holder, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("nome"), max_length=60)
+    scope = models.CharField(_("permessi"), max_length=20, choices=Scope.choices, default=Scope.READ)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("token API")
+        verbose_name_plural = _("token API")
+        indexes = [models.Index(fields=["holder", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def can_order(self):
+        return self.scope == self.Scope.ORDERS

@@ -1,10 +1,13 @@
 """The reads behind every holder request."""
 
+import hashlib
+import re
 from dataclasses import dataclass
 
 from django.db import connections, router
+from django.utils.crypto import constant_time_compare
 
-from .models import Holder, HolderCounts, User
+from .models import ApiToken, Holder, HolderCounts, User
 
 
 def active_user_with_holder(user_id):
@@ -78,3 +81,32 @@ def holder_counts_mismatches():
     with connections[router.db_for_read(HolderCounts)].cursor() as cursor:
         cursor.execute(_MISMATCHES)
         return [CountsMismatch(*row) for row in cursor.fetchall()]
+
+
+# pec_<prefix>_<secret>: the prefix finds the row, the hash of the whole key proves it.
+API_KEY_PATTERN = re.compile(r"pec_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
+
+
+def api_key_hash(key):
+    """SHA-256 is enough: the key is 256 random bits, not a password a dictionary could guess."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_for_key(key):
+    """The live token ``key`` opens, with its holder, the holder's user and wallet loaded in the same
+    query (the API's balance reads it at no cost); None for a malformed, unknown or revoked key, or
+    a holder whose user is inactive. The hash is compared in constant time, so response times say
+    nothing about how much of a guessed key was right."""
+    match = API_KEY_PATTERN.fullmatch(key)
+    if match is None:
+        return None
+    token = (ApiToken.objects.select_related("holder__user", "holder__wallet")
+             .filter(prefix=match.group(1), revoked_at__isnull=True, holder__user__is_active=True).first())
+    if token is None or not constant_time_compare(token.key_hash, api_key_hash(key)):
+        return None
+    return token
+
+
+def api_tokens_for_holder(holder):
+    """The holder's tokens for the profile page, newest first, revoked ones included."""
+    return list(ApiToken.objects.filter(holder=holder).order_by("-created_at", "-id"))

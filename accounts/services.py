@@ -1,9 +1,13 @@
+import secrets
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.utils import translation
+from django.db.models import Q
+from django.utils import timezone, translation
 
-from .models import Holder, HolderCounts, Operation, User
-from .selectors import holder_counts_mismatches
+from .models import ApiToken, Holder, HolderCounts, Operation, User
+from .selectors import api_key_hash, holder_counts_mismatches
 
 
 def operation_log(*, holder_id, kind, description, mailbox_address="", amount_cents=None,
@@ -104,3 +108,34 @@ def holder_counts_recount():
             update_conflicts=True, unique_fields=["holder"], update_fields=["mailboxes", "operations"],
         )
     return mismatches
+
+
+# last_used_at is written at most this often per token: a write on every request would double the
+# cost of a read and serialise a busy client's requests on one row.
+API_TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def api_token_create(*, holder, name, scope):
+    """A new token and its key, which exists only in this return value: the row keeps its hash."""
+    prefix = secrets.token_hex(6)
+    key = f"pec_{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(holder=holder, name=name, scope=scope, prefix=prefix, key_hash=api_key_hash(key))
+    return token, key
+
+
+def api_token_revoke(*, holder, token_id):
+    """Revokes one of the holder's own tokens from now on; False when ``token_id`` is not theirs or
+    was already revoked."""
+    return bool(ApiToken.objects.filter(pk=token_id, holder=holder, revoked_at__isnull=True)
+                .update(revoked_at=timezone.now()))
+
+
+def api_token_touch(token, *, now=None):
+    """Records a use of ``token`` if the last one recorded is over API_TOKEN_TOUCH_INTERVAL old: one
+    UPDATE a minute at most, and concurrent requests race harmlessly on its condition."""
+    now = now or timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < API_TOKEN_TOUCH_INTERVAL:
+        return
+    ApiToken.objects.filter(pk=token.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - API_TOKEN_TOUCH_INTERVAL)).update(last_used_at=now)
+    token.last_used_at = now

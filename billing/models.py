@@ -64,6 +64,8 @@ class LedgerEntry(models.Model):
         verbose_name = _("movimento")
         verbose_name_plural = _("movimenti")
         ordering = ["-id"]
+        # The API's ledger pages (billing.selectors.ledger_for_holder) read a wallet's entries by id.
+        indexes = [models.Index(fields=["wallet", "id"], name="ledger_wallet_id")]
         constraints = [
             models.CheckConstraint(condition=~models.Q(amount_cents=0) | ~models.Q(debt_change_cents=0),
                                    name="ledger_entry_moves_money"),

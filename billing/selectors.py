@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC
 
 from django.db.models import F, Sum, Window
@@ -53,10 +54,17 @@ def topup_for_holder(*, holder_id, topup_id):
 
 
 def operations_for_holder(*, holder, kind="", cursor=FIRST_PAGE):
-    """A page of Esito Operazioni (SPEC 3.8): the holder's operations, newest first and then by id,
-    optionally of one kind, read from ``cursor`` along the (holder, -created_at, -id) or (holder,
-    kind, -created_at, -id) index; each with the invoice that bills it (SPEC 3.9), matched on the
-    operation's reference. ``total`` counts the whole (filtered) list."""
+    """A page of Esito Operazioni (operations_page) with each cell as the page shows it."""
+    page = operations_page(holder=holder, kind=kind, cursor=cursor)
+    return replace(page, rows=_operation_rows(page.rows))
+
+
+def operations_page(*, holder, kind="", cursor=FIRST_PAGE, size=PAGE_SIZE, with_total=True):
+    """A page of the holder's operations (SPEC 3.8), newest first and then by id, optionally of one
+    kind, read from ``cursor`` along the (holder, -created_at, -id) or (holder, kind, -created_at,
+    -id) index; each with the invoice that bills it (SPEC 3.9), matched on the operation's
+    reference. Rows are dicts of the columns' values. ``total`` counts the whole (filtered) list
+    unless ``with_total`` is off."""
     conditions, params = ["o.holder_id = %(holder)s"], {"holder": holder.pk}
     if kind:
         conditions.append("o.kind = %(kind)s")
@@ -67,16 +75,22 @@ def operations_for_holder(*, holder, kind="", cursor=FIRST_PAGE):
           AND (o.created_at, o.id) {beyond} (SELECT c.created_at, c.id FROM accounts_operation c
                                               WHERE c.id = %(cursor)s AND c.holder_id = %(holder)s)"""
     rows = fetch_all(f"""
-        SELECT o.id, o.created_at, o.mailbox_address, o.description, o.amount_cents, o.outcome, i.id
+        SELECT o.id, o.created_at, o.kind, o.mailbox_address, o.description, o.amount_cents, o.outcome, i.id
           FROM accounts_operation o
           LEFT JOIN invoices_invoice i ON i.reference = o.reference AND i.holder_id = o.holder_id
          WHERE {listed}{from_cursor}
          ORDER BY o.created_at {order}, o.id {order}
-         LIMIT %(limit)s""", {**params, "cursor": cursor.row_id, "limit": PAGE_SIZE + 1})
-    counts = None if kind else holder_counts(holder)
-    total = counts.operations if counts is not None else (
-        fetch_all(f"SELECT COUNT(*) FROM accounts_operation o WHERE {listed}", params)[0][0])
-    return KeysetPage.from_rows(_operation_rows(rows), cursor=cursor, total=total)
+         LIMIT %(limit)s""", {**params, "cursor": cursor.row_id, "limit": size + 1})
+    total = None
+    if with_total:
+        counts = None if kind else holder_counts(holder)
+        total = counts.operations if counts is not None else (
+            fetch_all(f"SELECT COUNT(*) FROM accounts_operation o WHERE {listed}", params)[0][0])
+    return KeysetPage.from_rows([
+        {"id": row_id, "created_at": _aware(created_at), "kind": kind, "mailbox_address": mailbox_address,
+         "description": description, "amount_cents": amount_cents, "outcome": outcome, "invoice_id": invoice_id}
+        for row_id, created_at, kind, mailbox_address, description, amount_cents, outcome, invoice_id in rows
+    ], cursor=cursor, size=size, total=total)
 
 
 # The badge of each outcome on Esito Operazioni; any other is secondary.
@@ -94,22 +108,44 @@ def _operation_rows(rows):
     zone = get_current_timezone()  # once: each localtime() looks it up again
     return [
         {
-            "id": row_id,
+            "id": row["id"],
             # The page always showed d/m/Y H:i in the current time zone, whatever the language.
-            "created_at": _aware(created_at).astimezone(zone).strftime("%d/%m/%Y %H:%M"),
-            "mailbox_address": mailbox_address or "--", "description": description,
-            "amount": "--" if amount_cents is None else format_euro(amount_cents),
-            "outcome": outcome_labels.get(outcome, outcome),
-            "badge": OUTCOME_BADGES.get(outcome, "text-bg-secondary"),
-            "invoice_id": invoice_id,
+            "created_at": row["created_at"].astimezone(zone).strftime("%d/%m/%Y %H:%M"),
+            "mailbox_address": row["mailbox_address"] or "--", "description": row["description"],
+            "amount": "--" if row["amount_cents"] is None else format_euro(row["amount_cents"]),
+            "outcome": outcome_labels.get(row["outcome"], row["outcome"]),
+            "badge": OUTCOME_BADGES.get(row["outcome"], "text-bg-secondary"),
+            "invoice_id": row["invoice_id"],
         }
-        for row_id, created_at, mailbox_address, description, amount_cents, outcome, invoice_id in rows
+        for row in rows
     ]
 
 
 def _aware(moment):
     # SQLite (the demo's database) stores UTC without an offset and returns it naive.
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def ledger_for_holder(*, holder, cursor=FIRST_PAGE, size=PAGE_SIZE):
+    """A page of the holder's ledger (every movement of the credit), newest first, read from
+    ``cursor`` along the (wallet, id) index: ids grow with time, so the id alone is the key."""
+    beyond, order = cursor.reading(ascending=False)
+    from_cursor = "" if cursor.row_id is None else f"""
+          AND e.id {beyond} (SELECT c.id FROM billing_ledgerentry c
+                              WHERE c.id = %(cursor)s AND c.wallet_id = w.id)"""
+    rows = fetch_all(f"""
+        SELECT e.id, e.created_at, e.kind, e.amount_cents, e.balance_after_cents, e.debt_change_cents,
+               e.description
+          FROM billing_ledgerentry e JOIN billing_wallet w ON w.id = e.wallet_id
+         WHERE w.holder_id = %(holder)s{from_cursor}
+         ORDER BY e.id {order}
+         LIMIT %(limit)s""", {"holder": holder.pk, "cursor": cursor.row_id, "limit": size + 1})
+    return KeysetPage.from_rows([
+        {"id": row_id, "created_at": _aware(created_at), "kind": kind, "amount_cents": amount_cents,
+         "balance_after_cents": balance_after_cents, "debt_change_cents": debt_change_cents,
+         "description": description}
+        for row_id, created_at, kind, amount_cents, balance_after_cents, debt_change_cents, description in rows
+    ], cursor=cursor, size=size)
 
 
 def ledger_mismatches():

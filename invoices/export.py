@@ -38,7 +38,7 @@ def fatturapa_export(*, invoices):
     completed = invoice_buyer_complete_many(invoices=invoices)
     documents, skipped = [], []
     for invoice in invoices:
-        document, reason = _document(invoice)
+        document, reason = fatturapa_document(invoice)
         if reason:
             skipped.append(Skipped(number=invoice.number, buyer=_buyer(invoice), reason=reason))
         else:
@@ -47,7 +47,7 @@ def fatturapa_export(*, invoices):
                            skipped=skipped, completed=[invoice.number for invoice in completed])
 
 
-def _document(invoice):
+def fatturapa_document(invoice):
     """(the XML, "") for a document SdI can receive, else (None, why not)."""
     missing = invoice_buyer_missing(invoice)
     if missing:

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy
 
@@ -7,8 +9,15 @@ from .models import Invoice, InvoiceLine
 
 
 def invoices_for_holder(*, holder, cursor=FIRST_PAGE):
-    """A page of the /invoices/ list: newest first and then by id, read from ``cursor`` along the
-    (holder, -issued_on, -id) index; each row with what the list shows of it."""
+    """A page of the /invoices/ list (invoices_page) with each kind named as the page shows it."""
+    page = invoices_page(holder=holder, cursor=cursor)
+    kinds = {kind.value: str(kind.label) for kind in Invoice.Kind}
+    return replace(page, rows=[{**row, "kind": kinds.get(row["kind"], row["kind"])} for row in page.rows])
+
+
+def invoices_page(*, holder, cursor=FIRST_PAGE, size=PAGE_SIZE):
+    """A page of the holder's invoices and credit notes: newest first and then by id, read from
+    ``cursor`` along the (holder, -issued_on, -id) index; rows are dicts of the columns' values."""
     beyond, order = cursor.reading(ascending=False)
     from_cursor = "" if cursor.row_id is None else f"""
           AND (i.issued_on, i.id) {beyond} (SELECT c.issued_on, c.id FROM invoices_invoice c
@@ -18,13 +27,12 @@ def invoices_for_holder(*, holder, cursor=FIRST_PAGE):
           FROM invoices_invoice i
          WHERE i.holder_id = %(holder)s{from_cursor}
          ORDER BY i.issued_on {order}, i.id {order}
-         LIMIT %(limit)s""", {"holder": holder.pk, "cursor": cursor.row_id, "limit": PAGE_SIZE + 1})
-    kinds = {kind.value: str(kind.label) for kind in Invoice.Kind}
+         LIMIT %(limit)s""", {"holder": holder.pk, "cursor": cursor.row_id, "limit": size + 1})
     return KeysetPage.from_rows([
-        {"id": row_id, "number": number, "issued_on": issued_on, "kind": kinds.get(kind, kind),
+        {"id": row_id, "number": number, "issued_on": issued_on, "kind": kind,
          "net_cents": net_cents, "vat_cents": vat_cents, "gross_cents": gross_cents}
         for row_id, number, issued_on, kind, net_cents, vat_cents, gross_cents in rows
-    ], cursor=cursor)
+    ], cursor=cursor, size=size)
 
 
 def invoice_get_for_holder(*, holder, invoice_id):

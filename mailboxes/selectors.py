@@ -1,4 +1,4 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import connection
 from django.shortcuts import get_object_or_404
@@ -27,10 +27,11 @@ def login_mailbox_get(*, mailbox_id, user_id):
     return next(iter(found), None)
 
 
-def mailbox_list_conditions(*, holder_id, q="", status=""):
+def mailbox_list_conditions(*, holder_id, q="", status="", expires_from=None, expires_until=None):
     """The SQL condition on ``mailboxes_mailbox m`` that picks the rows of Lista caselle PEC and its
     parameters, for every query that must pick the same rows (the list, its count, its CSV export).
-    ``q``: part of the address, any case."""
+    ``q``: part of the address, any case; ``expires_from`` / ``expires_until``: expiry dates, both
+    included (the API's filters)."""
     conditions, params = ["m.holder_id = %(holder)s"], {"holder": holder_id}
     if q:
         # Addresses are stored lowercase (a check constraint), so LIKE on the lowered text ignores case.
@@ -39,6 +40,12 @@ def mailbox_list_conditions(*, holder_id, q="", status=""):
     if status:
         conditions.append("m.status = %(status)s")
         params["status"] = status
+    if expires_from is not None:
+        conditions.append("m.expires_on >= %(expires_from)s")
+        params["expires_from"] = expires_from
+    if expires_until is not None:
+        conditions.append("m.expires_on <= %(expires_until)s")
+        params["expires_until"] = expires_until
     return " AND ".join(conditions), params
 
 
@@ -99,25 +106,40 @@ def _mailbox_id(value):
 
 
 def mailbox_list_for_holder(*, holder, q="", status="", cursor=FIRST_PAGE):
-    """A page of Lista caselle PEC: the holder's mailboxes, soonest expiry first and then by id, so
-    that every row has one place and pages never overlap; read from ``cursor`` along the
-    (holder, expires_on, id) index; filtered by mailbox_list_conditions. ``total`` counts the whole
-    list, filtered or not."""
-    listed, params = mailbox_list_conditions(holder_id=holder.pk, q=q, status=status)
+    """A page of Lista caselle PEC (mailbox_list_page) with each cell as the page shows it."""
+    page = mailbox_list_page(holder=holder, q=q, status=status, cursor=cursor)
+    return replace(page, rows=_mailbox_rows(page.rows))
+
+
+def mailbox_list_page(*, holder, q="", status="", expires_from=None, expires_until=None, cursor=FIRST_PAGE,
+                      size=PAGE_SIZE, with_total=True):
+    """A page of the holder's mailboxes, soonest expiry first and then by id, so that every row has
+    one place and pages never overlap; read from ``cursor`` along the (holder, expires_on, id) index;
+    filtered by mailbox_list_conditions. Rows are dicts of the columns' values. ``total`` counts the
+    whole list, filtered or not, unless ``with_total`` is off (the API, whose pages carry no total:
+    counting a filtered list reads all of it)."""
+    listed, params = mailbox_list_conditions(holder_id=holder.pk, q=q, status=status, expires_from=expires_from,
+                                             expires_until=expires_until)
     beyond, order = cursor.reading(ascending=True)
     from_cursor = "" if cursor.row_id is None else f"""
           AND (m.expires_on, m.id) {beyond} (SELECT c.expires_on, c.id FROM mailboxes_mailbox c
                                               WHERE c.id = %(cursor)s AND c.holder_id = %(holder)s)"""
     rows = fetch_all(f"""
-        SELECT m.id, m.address, m.status, m.expires_on, p.name
+        SELECT m.id, m.address, m.status, m.expires_on, p.name, p.code, m.auto_renew
           FROM mailboxes_mailbox m JOIN mailboxes_plan p ON p.id = m.plan_id
          WHERE {listed}{from_cursor}
          ORDER BY m.expires_on {order}, m.id {order}
-         LIMIT %(limit)s""", {**params, "cursor": cursor.row_id, "limit": PAGE_SIZE + 1})
-    counts = None if q or status else holder_counts(holder)
-    total = counts.mailboxes if counts is not None else (
-        fetch_all(f"SELECT COUNT(*) FROM mailboxes_mailbox m WHERE {listed}", params)[0][0])
-    return KeysetPage.from_rows(_mailbox_rows(rows), cursor=cursor, total=total)
+         LIMIT %(limit)s""", {**params, "cursor": cursor.row_id, "limit": size + 1})
+    total = None
+    if with_total:
+        counts = None if q or status or expires_from or expires_until else holder_counts(holder)
+        total = counts.mailboxes if counts is not None else (
+            fetch_all(f"SELECT COUNT(*) FROM mailboxes_mailbox m WHERE {listed}", params)[0][0])
+    return KeysetPage.from_rows([
+        {"id": row_id, "address": address, "status": status, "expires_on": expires_on, "plan": plan,
+         "plan_code": plan_code, "auto_renew": auto_renew}
+        for row_id, address, status, expires_on, plan, plan_code, auto_renew in rows
+    ], cursor=cursor, size=size, total=total)
 
 
 def _mailbox_rows(rows):
@@ -126,11 +148,11 @@ def _mailbox_rows(rows):
     status_labels = {status.value: str(status.label) for status in Mailbox.Status}
     # Each distinct date formatted once (~12 µs each): mailboxes bought together expire together,
     # so a page sorted by expiry holds few.
-    dates = {day: date_format(day, "SHORT_DATE_FORMAT") for day in {row[3] for row in rows}}
+    dates = {day: date_format(day, "SHORT_DATE_FORMAT") for day in {row["expires_on"] for row in rows}}
     return [
-        {"id": row_id, "address": address, "status": status_labels.get(status, status),
-         "expires_on": dates[expires_on], "plan": plan}
-        for row_id, address, status, expires_on, plan in rows
+        {"id": row["id"], "address": row["address"], "status": status_labels.get(row["status"], row["status"]),
+         "expires_on": dates[row["expires_on"]], "plan": row["plan"]}
+        for row in rows
     ]
 
 

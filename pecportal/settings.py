@@ -323,3 +323,42 @@ if SENTRY_DSN:
         max_request_body_size="never",
         include_local_variables=False,
     )
+
+# The holder API (issue 18, docs/api.md): token authentication only, JSON only, every error
+# through api.errors with a stable code; a rate limit per token on the shared cache.
+# rest_framework itself is not an installed app: its Italian catalogue would replace Django's wording
+# on the portal's forms ("Campo obbligatorio."), and nothing of it but the code is used.
+INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar", "api"]
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasToken"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    "UNICODE_JSON": True,
+}
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Area Clienti PEC API",
+    "DESCRIPTION": "Read a holder's mailboxes, credit, operations, invoices and renewal forecast; order "
+                   "add-ons. Authentication: `Authorization: Bearer <key>` with a key made on the profile page.",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "MailboxStatusEnum": "mailboxes.models.Mailbox.Status",
+        "AddonStatusEnum": "addons.models.Addon.Status",
+        "OrderStatusEnum": "addons.models.Order.Status",
+        "OperationKindEnum": "accounts.models.Operation.Kind",
+        "OperationOutcomeEnum": "accounts.models.Operation.Outcome",
+        "LedgerEntryKindEnum": "billing.models.LedgerEntry.Kind",
+        "InvoiceKindEnum": "invoices.models.Invoice.Kind",
+    },
+}

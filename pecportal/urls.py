@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", language_view, name="set_language"),
     path(settings.ADMIN_URL, admin.site.urls),
+    path("", include("api.urls")),
     path("", include("accounts.urls")),
     path("", include("mailboxes.urls")),
     path("", include("billing.urls")),

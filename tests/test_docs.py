@@ -10,7 +10,7 @@ from django.apps import apps
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-PACKAGES = ("pecportal", "renewals", "addons", "billing", "invoices", "mailboxes", "audit", "accounts", "core")
+PACKAGES = ("pecportal", "api", "renewals", "addons", "billing", "invoices", "mailboxes", "audit", "accounts", "core")
 QUOTED = re.compile(r"`([^`\s]+)`")
 FILE = re.compile(r"^(?:[\w.-]+/)+[\w.-]+\.(?:py|html|txt|sh|md|yml|lua|xsd|po|css|js|png)$")
 # A folder is quoted as `tests/renewals/`; `admin/` is a URL, so only the repository's own folders count,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = Path(shutil.which("lint-imports") or ROOT / ".venv" / "bin" / "lint-imports")
-PACKAGES = ["pecportal", "renewals", "addons", "billing", "invoices", "mailboxes", "audit", "accounts", "core"]
+PACKAGES = ["pecportal", "api", "renewals", "addons", "billing", "invoices", "mailboxes", "audit", "accounts", "core"]
 
 
 def lint_imports(cwd):

@@ -1,4 +1,5 @@
--- Sends the holder's session cookies (BENCH_COOKIE) and counts every answer that is not 200,
+-- Sends the holder's session cookies (BENCH_COOKIE) or an API token's Authorization header
+-- (BENCH_AUTHORIZATION) and counts every answer that is not 200,
 -- a redirect to the login page included; prints one RESULT line that loadtest.py reads.
 local threads = {}
 
@@ -12,6 +13,10 @@ function init(args)
   local cookie = os.getenv("BENCH_COOKIE")
   if cookie and cookie ~= "" then
     wrk.headers["Cookie"] = cookie
+  end
+  local authorization = os.getenv("BENCH_AUTHORIZATION")
+  if authorization and authorization ~= "" then
+    wrk.headers["Authorization"] = authorization
   end
   wrk.headers["Host"] = "127.0.0.1"
 end

@@ -14,7 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from bench.load.loadtest import ANONYMOUS_CEILING, PASSWORD, ROOT, bench_database, holder_pages  # noqa: E402
+from bench.load.loadtest import ANONYMOUS_CEILING, PASSWORD, ROOT, api_pages, bench_database, holder_pages  # noqa: E402
 
 
 def child(data, requests):
@@ -27,8 +27,10 @@ def child(data, requests):
     anonymous = Client(HTTP_HOST="127.0.0.1")
     holder = Client(HTTP_HOST="127.0.0.1")
     assert holder.post("/login/", {"username": data["address"], "password": PASSWORD}).status_code == 302
+    system = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {data['api_key']}")
     pages = [(*ANONYMOUS_CEILING, anonymous),
-             *((name, path, holder) for name, path in holder_pages(data))]
+             *((name, path, holder) for name, path in holder_pages(data)),
+             *((name, path, system) for name, path in api_pages(data))]
     print("| page | CPU ms / request | SQL queries |\n| --- | ---: | ---: |", flush=True)
     for name, path, client in pages:
         for _ in range(10):  # templates, translations and connections warm

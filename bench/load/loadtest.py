@@ -83,6 +83,16 @@ def holder_pages(data):
     ]
 
 
+def api_pages(data):
+    """GET /api/v1/mailboxes/ with the holder's token: first, middle and last page (name, path)."""
+    cursors = data["cursors"]
+    return [
+        ("API mailboxes, page 1 (token)", "/api/v1/mailboxes/"),
+        ("API mailboxes, middle (after row 5,000)", f"/api/v1/mailboxes/?after={cursors['mailboxes_middle']}"),
+        ("API mailboxes, last page", f"/api/v1/mailboxes/?after={cursors['mailboxes_last']}"),
+    ]
+
+
 def start_portal(database_url, workers, redis_url):
     portal = Portal(database_url=database_url, redis_url=redis_url)
     portal.env.update(DJANGO_SETTINGS_MODULE=SETTINGS, GUNICORN_WORKERS=str(workers))
@@ -117,11 +127,12 @@ def sessions(database_url):
     return int(out.strip())
 
 
-def wrk(portal, path, cookie, seconds, connections):
+def wrk(portal, path, cookie, seconds, connections, authorization=""):
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(HERE / "count_non200.lua"),
                f"http://127.0.0.1:{portal.port}{path}"]
-    out = subprocess.run(command, env={"BENCH_COOKIE": cookie, "PATH": "/usr/bin:/bin"}, capture_output=True,
-                         text=True, timeout=seconds + 60, check=True).stdout
+    out = subprocess.run(command, env={"BENCH_COOKIE": cookie, "BENCH_AUTHORIZATION": authorization,
+                                       "PATH": "/usr/bin:/bin"},
+                         capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
     requests, secs, non200, socket_errors, p50, p95, p99, bad_status = RESULT.search(out).groups()
     if int(non200):
         print(f"{path}: {non200} answers were not 200 (one was {bad_status}); socket errors: {socket_errors}",
@@ -130,10 +141,10 @@ def wrk(portal, path, cookie, seconds, connections):
             "p50": float(p50), "p95": float(p95), "p99": float(p99)}
 
 
-def measure(portal, database_url, path, cookie, *, seconds, connections):
-    wrk(portal, path, cookie, 2, connections)  # warm-up: workers' connections and caches
+def measure(portal, database_url, path, cookie, *, seconds, connections, authorization=""):
+    wrk(portal, path, cookie, 2, connections, authorization)  # warm-up: workers' connections and caches
     before = sessions(database_url)
-    result = wrk(portal, path, cookie, seconds, connections)
+    result = wrk(portal, path, cookie, seconds, connections, authorization)
     time.sleep(1.5)  # backends report their statistics at most once a second
     # The psql that read "before" is itself one session.
     result["new_connections"] = max(sessions(database_url) - before - 1, 0)
@@ -146,6 +157,7 @@ def main():
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", default="2,3,5", help="worker counts tried on the dashboard")
     parser.add_argument("--out", help="also write the Markdown to this file")
+    parser.add_argument("--api-only", action="store_true", help="only the ceilings and the API's pages")
     args = parser.parse_args()
 
     portal = None
@@ -178,9 +190,13 @@ def main():
 
             portal = start_portal(database_url, chosen, redis_url)
             cookie = log_in(portal, data["address"])
-            targets = [(*ANONYMOUS_CEILING, ""), *((name, path, cookie) for name, path in holder_pages(data))]
+            pages = holder_pages(data)[:1] if args.api_only else holder_pages(data)
+            bearer = f"Bearer {data['api_key']}"
+            targets = [(*ANONYMOUS_CEILING, "", ""), *((name, path, cookie, "") for name, path in pages),
+                       *((name, path, "", bearer) for name, path in api_pages(data))]
             results = [(name, path, measure(portal, database_url, path, cookie, seconds=args.seconds,
-                                            connections=args.connections)) for name, path, cookie in targets]
+                                            connections=args.connections, authorization=authorization))
+                       for name, path, cookie, authorization in targets]
             ceiling = results[1][2]["rps"]
             say(f"### Pages: {chosen} sync workers, {args.connections} connections, {args.seconds} s each")
             say()

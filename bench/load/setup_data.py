@@ -1,9 +1,9 @@
 """The benchmark's data: one holder with 10,000 mailboxes, half of them with an add-on, and 10,000
-operations (bulk_create).
+operations (bulk_create), and an API token of the holder's.
 
 Run with DJANGO_SETTINGS_MODULE and DATABASE_URL set; prints the login address, the id of a
-mailbox for the detail and add-on pages and the cursors of the list pages measured (the ids their
-?after= names), as JSON on the last line."""
+mailbox for the detail and add-on pages, the cursors of the list pages measured (the ids their
+?after= names) and the API key, as JSON on the last line."""
 
 import json
 import sys
@@ -20,8 +20,8 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from accounts.models import Operation  # noqa: E402
-from accounts.services import holder_create  # noqa: E402
+from accounts.models import ApiToken, Operation  # noqa: E402
+from accounts.services import api_token_create, holder_create  # noqa: E402
 from addons.models import Addon, AddonType, Order  # noqa: E402
 from billing.models import LedgerEntry  # noqa: E402
 from billing.services import wallet_post  # noqa: E402
@@ -58,7 +58,8 @@ def main(password):
     )
     wallet_post(holder_id=holder.pk, amount_cents=50_000_00, kind=LedgerEntry.Kind.OPENING,
                 reference="bench:opening", description="Credito iniziale benchmark")
-    return {"address": ADDRESS, "mailbox_id": login.pk, "cursors": list_cursors(holder)}
+    _token, api_key = api_token_create(holder=holder, name="benchmark", scope=ApiToken.Scope.READ)
+    return {"address": ADDRESS, "mailbox_id": login.pk, "cursors": list_cursors(holder), "api_key": api_key}
 
 
 def addons_create(mailboxes, *, today):

@@ -14,7 +14,10 @@ from billing.models import TopUp
 from tests.factories import make_holder, make_mailbox
 
 # Pages anyone may open; every other non-admin page belongs to a logged-in holder.
-PUBLIC = {"login/", "healthz", "addons/compare/", "i18n/setlang/", "stripe/webhook/"}
+PUBLIC = {"login/", "healthz", "addons/compare/", "i18n/setlang/", "stripe/webhook/", "api/v1/schema/", "api/v1/docs/"}
+# The API takes no session (a token in a header, tests/api): a cookie opens none of it, so no CSRF
+# check is needed there, and its own tests walk it with tokens.
+API_PREFIX = "api/"
 CSRF_EXEMPT = {"stripe/webhook/"}
 NONEXISTENT_ID = 2_147_483_000
 # Bookkeeping that a page view may legitimately write: sessions and login audit.
@@ -33,8 +36,16 @@ def is_admin(route):
     return route.startswith(settings.ADMIN_URL)
 
 
+def is_api(route):
+    return route.removeprefix("^").startswith(API_PREFIX)
+
+
 def portal_routes():
-    return sorted(route for route, _ in walk() if not is_admin(route))
+    return sorted(route for route, _ in walk() if not is_admin(route) and not is_api(route))
+
+
+def api_routes():
+    return sorted(route.removeprefix("^") for route, _ in walk() if is_api(route))
 
 
 def model_for(parameter):
@@ -97,6 +108,18 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, other_holder):
                 assert response.status_code in (404, 405), (method, path, response.status_code)
 
 
+def test_the_api_answers_a_session_or_no_one_with_401_json(holder_client, client, other_holder):
+    for visitor in (client, holder_client):
+        for route in api_routes():
+            if route in PUBLIC:
+                continue
+            path = fill(route, other_holder)
+            for method in ("get", "post"):
+                response = getattr(visitor, method)(path)
+                assert response.status_code in (401, 404, 405), (method, path, response.status_code)
+                assert response["Content-Type"] == "application/json", (method, path)
+
+
 def test_anonymous_visitors_cannot_open_the_admin(client, db):
     response = client.get("/" + settings.ADMIN_URL)
     assert response.status_code == 302
@@ -115,9 +138,9 @@ def test_another_holders_ids_give_404_and_change_nothing(holder_client, other_ho
     assert row_counts() == before
 
 
-def test_only_the_stripe_webhook_is_exempt_from_csrf(db):
+def test_only_the_stripe_webhook_and_the_api_are_exempt_from_csrf(db):
     exempt = {route for route, entry in walk() if getattr(entry.callback, "csrf_exempt", False)}
-    assert exempt == CSRF_EXEMPT
+    assert {route for route in exempt if not is_api(route)} == CSRF_EXEMPT
 
 
 def test_a_post_without_a_csrf_token_is_refused_everywhere(holder_client, own_topup):
@@ -126,7 +149,7 @@ def test_a_post_without_a_csrf_token_is_refused_everywhere(holder_client, own_to
     holder = own_topup.holder
     before = row_counts()
     for route, _ in walk():
-        if route in CSRF_EXEMPT:
+        if route in CSRF_EXEMPT or is_api(route):
             continue
         path = fill(route, holder)
         response = strict.post(path, {"confirm": "1", "amount": "10", "username": "x", "password": "y"})
