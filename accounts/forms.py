@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import validators
-from .models import Holder
+from .models import Holder, Role
 
 
 class ProfileForm(forms.ModelForm):
@@ -76,3 +76,18 @@ class ProfileForm(forms.ModelForm):
             except forms.ValidationError as error:
                 self.add_error("alert_emails", error)
         return cleaned
+
+
+class DelegateInviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail della persona"), max_length=254)
+    role = forms.ChoiceField(label=_("Ruolo"), choices=Role.choices)
+
+
+class DelegateRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Ruolo"), choices=Role.choices)
+
+
+class OneTimeCodeForm(forms.Form):
+    code = forms.CharField(label=_("Codice"), max_length=16, strip=True,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text",
+                                                         "autofocus": True}))

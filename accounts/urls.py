@@ -4,4 +4,9 @@ from . import views
 
 urlpatterns = [
     path("profile/", views.profile_view, name="profile"),
+    path("profile/users/invite/", views.delegate_invite_view, name="delegate_invite"),
+    path("profile/users/<int:delegate_id>/role/", views.delegate_role_view, name="delegate_role"),
+    path("profile/users/<int:delegate_id>/revoke/", views.delegate_revoke_view, name="delegate_revoke"),
+    path("profile/second-factor/", views.second_factor_view, name="second_factor"),
+    path("invitation/<str:token>/", views.invitation_view, name="invitation"),
 ]

@@ -67,7 +67,7 @@ def operations_for_holder(*, holder, kind="", cursor=FIRST_PAGE):
           AND (o.created_at, o.id) {beyond} (SELECT c.created_at, c.id FROM accounts_operation c
                                               WHERE c.id = %(cursor)s AND c.holder_id = %(holder)s)"""
     rows = fetch_all(f"""
-        SELECT o.id, o.created_at, o.mailbox_address, o.description, o.amount_cents, o.outcome, i.id
+        SELECT o.id, o.created_at, o.mailbox_address, o.description, o.amount_cents, o.outcome, i.id, o.actor
           FROM accounts_operation o
           LEFT JOIN invoices_invoice i ON i.reference = o.reference AND i.holder_id = o.holder_id
          WHERE {listed}{from_cursor}
@@ -102,8 +102,9 @@ def _operation_rows(rows):
             "outcome": outcome_labels.get(outcome, outcome),
             "badge": OUTCOME_BADGES.get(outcome, "text-bg-secondary"),
             "invoice_id": invoice_id,
+            "actor": actor or "--",
         }
-        for row_id, created_at, mailbox_address, description, amount_cents, outcome, invoice_id in rows
+        for row_id, created_at, mailbox_address, description, amount_cents, outcome, invoice_id, actor in rows
     ]
 
 
