@@ -216,3 +216,26 @@ def test_another_holders_user_is_404_to_change_or_revoke(holder, holder_client):
     assert holder_client.post(f"/profile/users/{stranger.pk}/role/", {"role": "tecnico"}).status_code == 404
     stranger.refresh_from_db()
     assert stranger.revoked_at is None and stranger.role == "lettura"
+
+
+def test_an_address_locked_meanwhile_refuses_even_the_right_code(holder):
+    delegate = make_delegate(holder)
+    client = Client()
+    assert client.post("/login/", {"username": delegate.email, "password": PASSWORD})["Location"] == "/login/code/"
+    guesser = Client()  # the same client address, another tab
+    for _ in range(5):
+        guesser.post("/login/", {"username": delegate.email, "password": "sbagliata"})
+    response = client.post("/login/code/", {"code": totp_code(delegate.device)})
+    assert response.status_code == 429
+    assert client.get("/").status_code == 302
+
+
+def test_operations_built_in_batches_also_name_the_user(holder):
+    """Services that build Operation objects for bulk_create (the bulk renewal, orders) get the
+    actor from the model's default while a delegated user's view runs."""
+    from accounts.actor import acting_as
+
+    with acting_as("tesoriere@example.it"):
+        Operation.objects.bulk_create([Operation(holder=holder, kind=Operation.Kind.RENEWAL, description="x")])
+    Operation.objects.create(holder=holder, kind=Operation.Kind.RENEWAL, description="y")
+    assert dict(holder.operations.values_list("description", "actor")) == {"x": "tesoriere@example.it", "y": ""}
