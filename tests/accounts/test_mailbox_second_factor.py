@@ -96,3 +96,14 @@ def test_a_password_change_between_the_two_steps_ends_the_login(holder_client, m
     mailbox_change_password(mailbox=mailbox, new_password="Nuova-Pass2?")
     assert client.post("/login/code/", {"code": totp_code(key, steps_ahead=1)})["Location"] == "/login/"
     assert client.get("/").status_code == 302
+
+
+def test_staff_turn_it_off_for_a_holder_who_lost_phone_and_codes(holder_client, mailbox, capsys):
+    from django.core.management import CommandError, call_command
+
+    turn_on(holder_client)
+    call_command("second_factor_off", mailbox.address.upper())
+    assert "spenta" in capsys.readouterr().out
+    assert Client().post("/login/", {"username": mailbox.address, "password": PASSWORD})["Location"] == "/"
+    with pytest.raises(CommandError, match="non ha la seconda credenziale"):
+        call_command("second_factor_off", mailbox.address)
