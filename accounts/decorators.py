@@ -4,7 +4,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 
 from .actor import acting_as
-from .roles import PERMISSION_LABELS, permission_needed, role_allows, roles_with
+from .roles import PERMISSION_LABELS, UNLISTED_LABEL, permission_needed, role_allows, roles_with
 
 
 def holder_required(view):
@@ -31,7 +31,7 @@ def holder_required(view):
 
 def forbidden(request, permission):
     return render(request, "accounts/forbidden.html", {
-        "needed_label": PERMISSION_LABELS.get(permission, ""),
+        "needed_label": PERMISSION_LABELS.get(permission, UNLISTED_LABEL),
         "needed_roles": [role.label for role in roles_with(permission)] if permission else [],
         "role": request.delegate.get_role_display(),
     }, status=403)

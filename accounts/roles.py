@@ -29,8 +29,10 @@ PERMISSION_LABELS = {
     Permission.VIEW: _("consultazione"),
     Permission.BILLING: _("credito, ordini e fatturazione"),
     Permission.MAILBOXES: _("gestione delle caselle"),
-    Permission.USERS: _("gestione degli utenti"),
+    Permission.USERS: _("gestione degli utenti e degli accessi"),
 }
+# A page no role may open (missing from ACCESS).
+UNLISTED_LABEL = _("pagina riservata al titolare")
 
 
 @dataclass(frozen=True)

@@ -133,3 +133,12 @@ def test_another_holders_ids_are_404_for_a_delegated_user_too(estate):
     assert client.get(f"/mailboxes/{other_mailbox.pk}/").status_code == 404
     assert client.post(f"/mailboxes/{other_mailbox.pk}/auto-renew/", {"auto_renew": "no"}).status_code == 404
     assert Mailbox.objects.get(pk=other_mailbox.pk).auto_renew is True
+
+
+def test_a_page_missing_from_the_table_is_refused_to_every_role(estate, monkeypatch):
+    monkeypatch.delitem(ACCESS, "renewal_forecast")
+    client = log_in_delegate(Client(), make_delegate(estate, "amministrazione"))
+    response = client.get("/renewals/forecast/")
+    assert response.status_code == 403
+    assert "pagina riservata al titolare" in response.content.decode()
+    assert client.get("/renewals/forecast.csv").status_code == 200
