@@ -69,7 +69,7 @@ class HolderAdmin(admin.ModelAdmin):
 
 @admin.register(Operation)
 class OperationAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "holder", "kind", "mailbox_address", "description", "amount_cents", "outcome"]
+    list_display = ["created_at", "holder", "kind", "mailbox_address", "description", "amount_cents", "outcome", "actor"]
     list_filter = ["kind", "outcome"]
     list_select_related = ["holder"]
     search_fields = ["=mailbox_address", "holder__fiscal_code", "holder__last_name", "reference"]

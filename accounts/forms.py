@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import validators
-from .models import ApiToken, Holder
+from .models import ApiToken, Holder, Role
 
 
 class ProfileForm(forms.ModelForm):
@@ -85,3 +85,18 @@ class ApiTokenForm(forms.Form):
 
     def clean_name(self):
         return self.cleaned_data["name"].strip()
+
+
+class DelegateInviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail della persona"), max_length=254)
+    role = forms.ChoiceField(label=_("Ruolo"), choices=Role.choices)
+
+
+class DelegateRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Ruolo"), choices=Role.choices)
+
+
+class OneTimeCodeForm(forms.Form):
+    code = forms.CharField(label=_("Codice"), max_length=16, strip=True,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text",
+                                                         "autofocus": True}))

@@ -1,6 +1,9 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+
+from .actor import actor_current
 
 
 class User(AbstractUser):
@@ -73,6 +76,7 @@ class Operation(models.Model):
         PASSWORD = "password", _("Cambio password")
         PROFILE = "profile", _("Modifica dati")
         ADJUSTMENT = "adjustment", _("Rettifica credito")
+        USERS = "users", _("Utenti")
 
     class Outcome(models.TextChoices):
         COMPLETED = "completed", _("Completato")
@@ -89,6 +93,9 @@ class Operation(models.Model):
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.COMPLETED)
     # Lets the service that started an operation (a top-up, an order) settle its outcome later.
     reference = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    # The delegated user (their e-mail, a snapshot like the address) who made it; empty for the
+    # holder's own mailbox login, staff and the nightly jobs.
+    actor = models.CharField(_("utente"), max_length=254, blank=True, default=actor_current, db_default="")
 
     class Meta:
         verbose_name = _("operazione")
@@ -133,3 +140,46 @@ class ApiToken(models.Model):
     @property
     def can_order(self):
         return self.scope == self.Scope.ORDERS
+
+
+class Role(models.TextChoices):
+    """What a delegated user may change (accounts.roles); every role sees every page."""
+
+    ADMINISTRATION = "amministrazione", _("amministrazione")
+    TECHNICAL = "tecnico", _("tecnico")
+    READ_ONLY = "lettura", _("lettura")
+
+
+class Delegate(models.Model):
+    """A person the holder let into the portal under their own e-mail address, with a role.
+
+    The user row exists from the invitation on, inactive and without a password until the person
+    sets one and enrols a TOTP device through the link; only the link's SHA-256 is stored. Revoking
+    keeps the row (the operations name the e-mail) and bumps ``session_version``, which
+    accounts.middleware.DelegateSessionMiddleware compares on every request."""
+
+    Role = Role
+
+    holder = models.ForeignKey(Holder, on_delete=models.CASCADE, related_name="delegates")
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="delegate")
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(_("ruolo"), max_length=20, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_at = models.DateTimeField(_("invitato il"))
+    token_expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(_("attivato il"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revocato il"), null=True, blank=True)
+    session_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("utente delegato")
+        verbose_name_plural = _("utenti delegati")
+        constraints = [
+            # The e-mail is a login name: one person, one portal at a time.
+            models.UniqueConstraint(Lower("email"), condition=models.Q(revoked_at__isnull=True),
+                                    name="delegate_email_unique_while_not_revoked"),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="delegate_known_role"),
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.role})"

@@ -5,9 +5,10 @@ import re
 from dataclasses import dataclass
 
 from django.db import connections, router
+from django.db.models import F
 from django.utils.crypto import constant_time_compare
 
-from .models import ApiToken, Holder, HolderCounts, User
+from .models import ApiToken, Delegate, Holder, HolderCounts, User
 
 
 def active_user_with_holder(user_id):
@@ -110,3 +111,31 @@ def api_token_for_key(key):
 def api_tokens_for_holder(holder):
     """The holder's tokens for the profile page, newest first, revoked ones included."""
     return list(ApiToken.objects.filter(holder=holder).order_by("-created_at", "-id"))
+
+
+def delegate_user_for_login(email):
+    """The active (invitation accepted, not revoked) delegated user signing in as ``email``."""
+    return (User.objects.select_related("delegate")
+            .filter(delegate__email__iexact=email.strip(), delegate__revoked_at__isnull=True,
+                    delegate__accepted_at__isnull=False, is_active=True)
+            .first())
+
+
+def delegate_user_get(user_id):
+    """A delegated user's session user with their holder, the holder's wallet and list counts, in one
+    query, as active_user_with_holder gives a holder's."""
+    return (User.objects.select_related("delegate__holder__wallet", "delegate__holder__counts")
+            .filter(pk=user_id, is_active=True, delegate__revoked_at__isnull=True).first())
+
+
+def delegates_for_holder(holder):
+    """The holder's users, current first, then the revoked ones, newest invitation first."""
+    return list(Delegate.objects.filter(holder=holder).order_by(F("revoked_at").desc(nulls_first=True), "-invited_at"))
+
+
+def invitation_by_token(token):
+    return Delegate.objects.select_related("user", "holder").filter(token_hash=token_digest(token)).first()
+
+
+def token_digest(token):
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,13 +1,19 @@
 import secrets
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import connections, router, transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
-from .models import ApiToken, Holder, HolderCounts, Operation, User
-from .selectors import api_key_hash, holder_counts_mismatches
+from .models import ApiToken, Delegate, Holder, HolderCounts, Operation, User
+from .second_factor import totp_device_confirm, totp_device_pending, totp_device_start
+from .selectors import api_key_hash, holder_counts_mismatches, token_digest
 
 
 def operation_log(*, holder_id, kind, description, mailbox_address="", amount_cents=None,
@@ -139,3 +145,128 @@ def api_token_touch(token, *, now=None):
     ApiToken.objects.filter(pk=token.pk).filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - API_TOKEN_TOUCH_INTERVAL)).update(last_used_at=now)
     token.last_used_at = now
+
+
+class DelegateRefused(Exception):
+    """An invitation or change that cannot be made; the message is for the holder."""
+
+
+INVITATION_VALIDITY = timedelta(days=7)
+
+
+class InvitationState:
+    VALID = "valid"
+    EXPIRED = "expired"
+    USED = "used"
+    REVOKED = "revoked"
+
+
+def invitation_state(delegate, *, now=None):
+    if delegate.revoked_at is not None:
+        return InvitationState.REVOKED
+    if delegate.accepted_at is not None:
+        return InvitationState.USED
+    if (now or timezone.now()) >= delegate.token_expires_at:
+        return InvitationState.EXPIRED
+    return InvitationState.VALID
+
+
+def _users_log(holder_id, description):
+    operation_log(holder_id=holder_id, kind=Operation.Kind.USERS, description=description[:300])
+
+
+@transaction.atomic
+def delegate_invite(*, holder, email, role, now=None):
+    """Invite ``email`` with ``role``, or invite again a pending invitation of the same holder (new
+    link, the old one stops working). Returns (delegate, token): the token goes only into the e-mail,
+    the row keeps its SHA-256. Raises DelegateRefused when the address is already a user."""
+    now = now or timezone.now()
+    email = email.strip().lower()
+    existing = Delegate.objects.select_for_update().filter(email__iexact=email, revoked_at__isnull=True).first()
+    if existing is not None and (existing.holder_id != holder.pk or existing.accepted_at is not None):
+        raise DelegateRefused(_("Questo indirizzo è già un utente dell'Area Clienti: per cambiarne il ruolo "
+                                "usa la tabella qui sotto, oppure invita un altro indirizzo."))
+    token = secrets.token_urlsafe(32)
+    fields = {"role": role, "token_hash": token_digest(token), "invited_at": now,
+              "token_expires_at": now + INVITATION_VALIDITY}
+    if existing is not None:
+        for name, value in fields.items():
+            setattr(existing, name, value)
+        existing.save(update_fields=list(fields))
+        delegate = existing
+    else:
+        user = User(username=f"delegate-{uuid.uuid4().hex}", email=email, is_active=False)
+        user.set_unusable_password()
+        user.save()
+        delegate = Delegate.objects.create(holder=holder, user=user, email=email, **fields)
+    _users_log(holder.pk, f"Invitato {email} con ruolo {role}")
+    transaction.on_commit(lambda: invitation_message(delegate=delegate, token=token).send())
+    return delegate, token
+
+
+def invitation_message(*, delegate, token):
+    holder = delegate.holder
+    with translation.override(holder.language or settings.LANGUAGE_CODE):
+        context = {"holder": holder, "delegate": delegate, "role": delegate.get_role_display(),
+                   "expires_at": delegate.token_expires_at,
+                   "link": settings.PORTAL_BASE_URL.rstrip("/") + reverse("invitation", args=[token])}
+        subject = " ".join(render_to_string("accounts/email/invitation_subject.txt", context).split())
+        body = render_to_string("accounts/email/invitation.txt", context)
+    return EmailMessage(subject=subject, body=body, to=[delegate.email])
+
+
+@transaction.atomic
+def delegate_role_set(*, delegate_id, holder_id, role):
+    """The role applies from the user's next request: it is read on each one."""
+    delegate = Delegate.objects.select_for_update().get(pk=delegate_id, holder_id=holder_id)
+    if delegate.revoked_at is not None:
+        raise DelegateRefused(_("Questo utente è stato revocato."))
+    if delegate.role == role:
+        return delegate
+    before = delegate.role
+    delegate.role = role
+    delegate.save(update_fields=["role"])
+    _users_log(holder_id, f"Ruolo di {delegate.email}: da {before} a {role}")
+    return delegate
+
+
+@transaction.atomic
+def delegate_revoke(*, delegate_id, holder_id, now=None):
+    """Ends the user's access and every session of theirs at the next request; revoking twice
+    changes nothing. The row stays: the operations name the e-mail."""
+    delegate = Delegate.objects.select_for_update().select_related("user").get(pk=delegate_id, holder_id=holder_id)
+    if delegate.revoked_at is not None:
+        return delegate
+    delegate.revoked_at = now or timezone.now()
+    delegate.session_version += 1
+    delegate.save(update_fields=["revoked_at", "session_version"])
+    delegate.user.is_active = False
+    delegate.user.save(update_fields=["is_active"])
+    _users_log(holder_id, f"Revocato l'accesso di {delegate.email}")
+    return delegate
+
+
+def invitation_password_set(*, delegate, password):
+    """First step of accepting: the password (the account stays inactive) and a TOTP device to enrol."""
+    delegate.user.set_password(password)
+    delegate.user.save(update_fields=["password"])
+    return totp_device_start(delegate.user)
+
+
+@transaction.atomic
+def invitation_accept(*, delegate_id, code, now=None):
+    """Second step: the first code of the enrolled device activates the user and uses the link up.
+    Returns the delegate, or None when the code is wrong; raises DelegateRefused when the link
+    stopped being valid meanwhile (another tab, revoked, expired)."""
+    delegate = Delegate.objects.select_for_update().select_related("user", "holder").get(pk=delegate_id)
+    if invitation_state(delegate, now=now) != InvitationState.VALID:
+        raise DelegateRefused(_("Questo invito non è più valido."))
+    device = totp_device_pending(delegate.user)
+    if device is None or not totp_device_confirm(device, code):
+        return None
+    delegate.accepted_at = now or timezone.now()
+    delegate.save(update_fields=["accepted_at"])
+    delegate.user.is_active = True
+    delegate.user.save(update_fields=["is_active"])
+    _users_log(delegate.holder_id, f"Attivato l'accesso di {delegate.email}")
+    return delegate

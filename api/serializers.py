@@ -106,6 +106,7 @@ class OperationSerializer(serializers.Serializer):
     amount_cents = serializers.IntegerField(allow_null=True)
     outcome = serializers.ChoiceField(choices=Operation.Outcome.choices)
     invoice_id = serializers.IntegerField(allow_null=True)
+    actor = serializers.CharField(help_text="The e-mail of the delegated user who did it; empty when the holder did.")
 
 
 class InvoiceRowSerializer(serializers.Serializer):

@@ -75,7 +75,7 @@ def operations_page(*, holder, kind="", cursor=FIRST_PAGE, size=PAGE_SIZE, with_
           AND (o.created_at, o.id) {beyond} (SELECT c.created_at, c.id FROM accounts_operation c
                                               WHERE c.id = %(cursor)s AND c.holder_id = %(holder)s)"""
     rows = fetch_all(f"""
-        SELECT o.id, o.created_at, o.kind, o.mailbox_address, o.description, o.amount_cents, o.outcome, i.id
+        SELECT o.id, o.created_at, o.kind, o.mailbox_address, o.description, o.amount_cents, o.outcome, i.id, o.actor
           FROM accounts_operation o
           LEFT JOIN invoices_invoice i ON i.reference = o.reference AND i.holder_id = o.holder_id
          WHERE {listed}{from_cursor}
@@ -88,8 +88,9 @@ def operations_page(*, holder, kind="", cursor=FIRST_PAGE, size=PAGE_SIZE, with_
             fetch_all(f"SELECT COUNT(*) FROM accounts_operation o WHERE {listed}", params)[0][0])
     return KeysetPage.from_rows([
         {"id": row_id, "created_at": _aware(created_at), "kind": kind, "mailbox_address": mailbox_address,
-         "description": description, "amount_cents": amount_cents, "outcome": outcome, "invoice_id": invoice_id}
-        for row_id, created_at, kind, mailbox_address, description, amount_cents, outcome, invoice_id in rows
+         "description": description, "amount_cents": amount_cents, "outcome": outcome, "invoice_id": invoice_id,
+         "actor": actor}
+        for row_id, created_at, kind, mailbox_address, description, amount_cents, outcome, invoice_id, actor in rows
     ], cursor=cursor, size=size, total=total)
 
 
@@ -116,6 +117,7 @@ def _operation_rows(rows):
             "outcome": outcome_labels.get(row["outcome"], row["outcome"]),
             "badge": OUTCOME_BADGES.get(row["outcome"], "text-bg-secondary"),
             "invoice_id": row["invoice_id"],
+            "actor": row["actor"] or "--",
         }
         for row in rows
     ]

@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "mailboxes.middleware.LoginMailboxMiddleware",
+    "accounts.middleware.DelegateSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -92,6 +93,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "mailboxes.backends.MailboxBackend",
+    "accounts.backends.DelegateBackend",
     "accounts.backends.StaffBackend",
 ]
 LOGIN_URL = "login"

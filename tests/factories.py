@@ -1,6 +1,7 @@
 """The usual cast: a holder with a wallet and certified mailboxes."""
 
 import itertools
+import time
 from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
@@ -92,3 +93,41 @@ def make_operations(holder, count, *, kind=Operation.Kind.TOPUP, **fields):
         Operation(holder=holder, kind=kind, description=f"Operazione {i}", amount_cents=100 * i, **fields)
         for i in range(count)
     )
+
+
+def totp_code(device, *, steps_ahead=0):
+    """The code an authenticator app shows for ``device`` (a TOTPDevice) now, or ``steps_ahead``
+    periods of 30 s later: django-otp accepts one period either side and never a code twice, so a
+    second login within the same period uses the next period's code."""
+    from django_otp.oath import TOTP
+
+    generator = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    generator.time = time.time() + steps_ahead * device.step
+    return f"{generator.token():0{device.digits}d}"
+
+
+def make_delegate(holder, role="lettura", *, email=None, password=PASSWORD):
+    """An accepted delegated user with a confirmed TOTP device (``delegate.device``)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.services import delegate_invite, invitation_password_set
+
+    n = next(_sequence)
+    delegate, _token = delegate_invite(holder=holder, email=email or f"utente{n}@example.it", role=role)
+    device = invitation_password_set(delegate=delegate, password=password)
+    TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+    delegate.user.is_active = True
+    delegate.user.save(update_fields=["is_active"])
+    delegate.accepted_at = timezone.now()
+    delegate.save(update_fields=["accepted_at"])
+    device.refresh_from_db()
+    delegate.device = device
+    return delegate
+
+
+def log_in_delegate(client, delegate, *, password=PASSWORD, steps_ahead=0):
+    first = client.post("/login/", {"username": delegate.email, "password": password})
+    assert first.status_code == 302 and first["Location"] == "/login/code/", first
+    second = client.post("/login/code/", {"code": totp_code(delegate.device, steps_ahead=steps_ahead)})
+    assert second.status_code == 302, second.content.decode()
+    return client

@@ -24,6 +24,6 @@ def operation_table_rows(rows):
         f'<tr><td class="text-nowrap">{escape(row["created_at"])}</td><td>{escape(row["mailbox_address"])}</td>'
         f'<td>{escape(row["description"])}</td><td class="text-end text-nowrap">{escape(row["amount"])}</td>'
         f'<td><span class="badge {escape(row["badge"])}">{escape(row["outcome"])}</span></td>'
-        f'<td>{_invoice_cell(row["invoice_id"])}</td></tr>\n'
+        f'<td>{_invoice_cell(row["invoice_id"])}</td><td>{escape(row["actor"])}</td></tr>\n'
         for row in rows
     ))
