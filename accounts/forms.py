@@ -91,6 +91,11 @@ class DelegateInviteForm(forms.Form):
     email = forms.EmailField(label=_("E-mail della persona"), max_length=254)
     role = forms.ChoiceField(label=_("Ruolo"), choices=Role.choices)
 
+    def __init__(self, *args, **kwargs):
+        # It shares the profile page with the holder's own e-mail field: ids must not collide.
+        kwargs.setdefault("auto_id", "invite_%s")
+        super().__init__(*args, **kwargs)
+
 
 class DelegateRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Ruolo"), choices=Role.choices)
