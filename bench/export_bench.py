@@ -129,8 +129,11 @@ def peak_rss_mb():
 def main():
     args = parse_args()
     env = {"DATABASE_URL": args.database_url, "EMAIL_URL": "dummymail://", "LOG_LEVEL": "WARNING", "DEBUG": "0",
-           "SECRET_KEY": "bench-only", "ALLOWED_HOSTS": "testserver", "SECURE_SSL_REDIRECT": "0",
-           "DJANGO_SETTINGS_MODULE": "pecportal.settings"}
+           "SECRET_KEY": "bench-only-" + "k" * 40, "ALLOWED_HOSTS": "testserver", "SECURE_SSL_REDIRECT": "0",
+           "DJANGO_SETTINGS_MODULE": "pecportal.settings",
+           # Production refuses to start without these; the export never calls Stripe.
+           "TRUSTED_PROXY_COUNT": "0", "STRIPE_SECRET_KEY": "sk_test_bench", "STRIPE_PUBLISHABLE_KEY": "pk_test_bench",
+           "STRIPE_WEBHOOK_SECRET": "whsec_bench"}
     os.environ.update(env)
     sys.path[:0] = [str(BASE_DIR), str(BASE_DIR / "bench")]
     if not (args.export_only or args.reuse):
