@@ -20,6 +20,13 @@ def euro(cents):
     return format_euro(cents)
 
 
+@register.filter
+def beyond(sequence, shown):
+    """How many items of ``sequence`` a list cut at ``shown`` leaves out (a quote over thousands of
+    mailboxes shows the first ones and says how many more its totals count)."""
+    return max(0, len(sequence) - int(shown))
+
+
 @register.simple_tag
 def select_options(choices, selected):
     """A <select>'s options, the one whose value is ``selected`` (None: none) marked: as Django's

@@ -95,6 +95,17 @@ def test_a_mailbox_whose_plan_does_not_sell_the_add_on_is_excluded_with_why(hold
     assert "1 casella" in html and "1 esclusa" in html
 
 
+def test_hundreds_of_exclusions_list_the_first_hundred_and_count_the_rest(holder_client, holder, mailbox):
+    make_mailboxes(holder, 104)  # with the fixture's, 105 Standard mailboxes: archive is not sold for them
+    make_mailbox(holder, address="pro@pec.example.it", plan="pro")
+
+    html = quote(holder_client, addon_type="archive_extra", quantity="1").content.decode()
+
+    assert "105 escluse" in html
+    assert html.count("non è disponibile per le caselle Standard") == 100
+    assert "… e altre 5 escluse" in html
+
+
 def test_an_unknown_add_on_or_quantity_is_refused_in_italian(holder_client, mixed):
     assert "Servizio Aggiuntivo sconosciuto" in quote(holder_client, addon_type="nope", quantity="1").content.decode()
     assert "La quantità deve essere" in quote(holder_client, addon_type="inbox_extra", quantity="99").content.decode()

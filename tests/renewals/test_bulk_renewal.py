@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Operation
 from billing.models import LedgerEntry, Wallet
+from core.money import format_euro
 from invoices.fatturapa import invoice_xml, xml_errors
 from invoices.models import Invoice
 from invoices.selectors import invoices_for_export
@@ -257,3 +258,18 @@ def test_a_cancelled_mailbox_is_left_out_and_a_cancelled_addon_is_not_charged(ho
     assert not RenewalCharge.objects.filter(mailbox=cancelled).exists()
     assert not RenewalCharge.objects.filter(addon=addon).exists()
     assert Operation.objects.get(reference__startswith="renewal:bulk:").description == "Rinnovo manuale di 2 caselle"
+
+
+def test_a_quote_over_hundreds_shows_the_first_hundred_and_counts_the_rest(holder_client, holder, mailbox, today):
+    renewable = make_mailboxes(holder, 103)
+    Mailbox.objects.filter(pk__in=[m.pk for m in renewable]).update(expires_on=today + timedelta(days=30))
+    far = make_mailboxes(holder, 102)
+    Mailbox.objects.filter(pk__in=[m.pk for m in far] + [mailbox.pk]).update(expires_on=today + timedelta(days=300))
+
+    page = quote(holder_client).content.decode()
+
+    rows = page.split('data-testid="bulk-renew-items"')[1].split("</tbody>")[0]
+    assert rows.count("<tr><td>") == 100
+    assert "… e altre 3 caselle, comprese nei totali" in page
+    assert f'data-testid="bulk-renew-total">{format_euro(gross_cents(103 * 500))}<' in page  # all 103 counted
+    assert "… e altre 3 escluse" in page  # 103 outside the renewal window, 100 listed
