@@ -4,6 +4,8 @@ import os
 
 import pytest
 
+from tests.factories import PASSWORD
+
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -30,3 +32,12 @@ def page(chromium, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+def browser_log_in(page, address, password=PASSWORD):
+    """Signs in on /login/ as a holder's browser does and waits for the dashboard."""
+    page.goto("/login/")
+    page.fill("input[name=username]", address)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")

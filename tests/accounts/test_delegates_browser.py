@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 
-from tests.factories import PASSWORD, totp_code
+from tests.browser_fixtures import browser_log_in
+from tests.factories import totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,11 +25,7 @@ class Key:
 
 
 def test_a_holder_invites_a_person_who_enrols_and_logs_in_then_is_revoked(page, chromium, live_server, mailbox):
-    page.goto("/login/")
-    page.fill("input[name=username]", mailbox.address)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    browser_log_in(page, mailbox.address)
     page.goto("/profile/")
     users = page.get_by_test_id("users-section")
     users.locator("input[name=email]").fill(PERSON)

@@ -14,7 +14,8 @@ from addons.models import Addon, Order
 from billing.models import LedgerEntry, TopUp, Wallet
 from invoices.models import Invoice
 from mailboxes.models import Mailbox
-from tests.factories import PASSWORD, make_holder, make_mailbox, make_mailboxes
+from tests.browser_fixtures import browser_log_in
+from tests.factories import make_holder, make_mailbox, make_mailboxes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded")]
 
@@ -34,11 +35,7 @@ def test_an_order_over_all_matching_mailboxes_waits_for_the_shortfall_then_compl
     today = timezone.localdate()
     for mailbox, days in zip(selected, EXPIRY_DAYS, strict=True):
         Mailbox.objects.filter(pk=mailbox.pk).update(expires_on=today + timedelta(days=days))
-    page.goto("/login/")
-    page.fill("input[name=username]", login.address)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    browser_log_in(page, login.address)
 
     page.goto("/mailboxes/?q=massiva")
     page.get_by_test_id("select-all-matching").check()

@@ -4,7 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from addons.models import Order
-from tests.factories import PASSWORD, make_holder, make_mailbox
+from tests.browser_fixtures import browser_log_in
+from tests.factories import make_holder, make_mailbox
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded")]
 
@@ -12,11 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pyte
 def test_a_holder_with_enough_credit_orders_3_gb_and_sees_the_new_space(page):
     holder = make_holder(credit_cents=2000)
     mailbox = make_mailbox(holder, address="mario.rossi@pec.ording.roma.it")
-    page.goto("/login/")
-    page.fill("input[name=username]", mailbox.address)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    browser_log_in(page, mailbox.address)
 
     page.goto(f"/mailboxes/{mailbox.pk}/")
     page.get_by_role("link", name="Nuovo Servizio Aggiuntivo >>").click()
@@ -40,11 +37,7 @@ def test_a_holder_short_of_credit_tops_up_exactly_the_shortfall_and_the_order_co
     # This leg runs through the billing app's top-up page and localstripe's test card.
     holder = make_holder(credit_cents=1500)
     mailbox = make_mailbox(holder, address="mario.rossi@pec.ording.roma.it")
-    page.goto("/login/")
-    page.fill("input[name=username]", mailbox.address)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    browser_log_in(page, mailbox.address)
 
     page.goto(f"/mailboxes/{mailbox.pk}/addons/new/")
     page.fill("input[name=quantity]", "3")

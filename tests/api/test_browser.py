@@ -6,7 +6,8 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from accounts.models import ApiToken
-from tests.factories import PASSWORD, make_holder, make_mailbox
+from tests.browser_fixtures import browser_log_in
+from tests.factories import make_holder, make_mailbox
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded")]
 
@@ -17,11 +18,7 @@ def test_a_holder_makes_a_token_reads_the_docs_and_revokes_it(page, live_server)
     page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text
             else None)
     page.on("request", lambda request: None if request.url.startswith(live_server.url) else elsewhere.append(request.url))
-    page.goto("/login/")
-    page.fill("input[name=username]", mailbox.address)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    browser_log_in(page, mailbox.address)
 
     page.goto("/profile/")
     page.fill("input[name=name]", "Albo iscritti")

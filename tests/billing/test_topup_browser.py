@@ -3,7 +3,8 @@ import re
 import pytest
 
 from billing.models import TopUp
-from tests.factories import PASSWORD, make_holder, make_mailbox
+from tests.browser_fixtures import browser_log_in
+from tests.factories import make_holder, make_mailbox
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -11,11 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def logged_in(page):
     mailbox = make_mailbox(make_holder(credit_cents=848), address="mario.rossi@pec.ording.roma.it")
-    page.goto("/login/")
-    page.fill("input[name=username]", mailbox.address)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    browser_log_in(page, mailbox.address)
     return page
 
 

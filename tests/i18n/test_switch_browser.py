@@ -1,17 +1,13 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD
+from tests.browser_fixtures import browser_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_en_button_turns_the_page_into_english_and_stays_on_it(page, mailbox):
-    page.goto("/login/")
-    page.fill("input[name=username]", mailbox.address)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    browser_log_in(page, mailbox.address)
     page.goto("/mailboxes/")
     assert page.locator("h1").inner_text() == "Lista caselle PEC"
 

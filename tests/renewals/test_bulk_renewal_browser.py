@@ -6,7 +6,8 @@ from playwright.sync_api import expect
 
 from mailboxes.models import Mailbox
 from renewals.models import RenewalCharge
-from tests.factories import PASSWORD, make_holder, make_mailbox, make_mailboxes
+from tests.browser_fixtures import browser_log_in
+from tests.factories import make_holder, make_mailbox, make_mailboxes
 
 from .conftest import STANDARD_GROSS, balance
 
@@ -18,11 +19,7 @@ def test_a_holder_renews_every_mailbox_matching_the_filter_beyond_the_first_page
     login = make_mailbox(holder, address="mario.rossi@pec.ording.roma.it")
     bulk = make_mailboxes(holder, 30)
     Mailbox.objects.filter(pk__in=[m.pk for m in bulk]).update(expires_on=timezone.localdate() + timedelta(days=30))
-    page.goto("/login/")
-    page.fill("input[name=username]", login.address)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    browser_log_in(page, login.address)
 
     page.goto("/mailboxes/?q=massiva")
     page.get_by_test_id("select-all-matching").check()

@@ -5,7 +5,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from mailboxes.models import Mailbox
-from tests.factories import PASSWORD, make_holder, make_mailbox
+from tests.browser_fixtures import browser_log_in
+from tests.factories import make_holder, make_mailbox
 
 from .conftest import make_addon
 
@@ -18,11 +19,7 @@ def test_a_holder_cancels_a_mailbox_and_an_addon_then_revokes_both(page):
     mailbox = make_mailbox(holder, address="mario.rossi@pec.ording.roma.it", expires_on=today + timedelta(days=40),
                            auto_renew=True)
     make_addon(mailbox, quantity=2)
-    page.goto("/login/")
-    page.fill("input[name=username]", mailbox.address)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    browser_log_in(page, mailbox.address)
 
     page.goto(f"/mailboxes/{mailbox.pk}/")
     page.get_by_test_id("cancel-mailbox").click()

@@ -5,7 +5,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, make_holder, make_mailbox
+from tests.browser_fixtures import browser_log_in
+from tests.factories import make_holder, make_mailbox
 
 from .conftest import make_addon
 
@@ -18,11 +19,7 @@ def test_a_holder_tops_up_the_90_day_need_from_the_forecast_and_every_row_is_the
     mailbox = make_mailbox(holder, address="mario.rossi@pec.ording.roma.it", expires_on=today + timedelta(days=20))
     make_addon(mailbox, quantity=2)  # 6,10 + 6,10 in 20 days
     make_mailbox(holder, address="studio.rossi@pec.ording.roma.it", plan="pro", expires_on=today + timedelta(days=70))
-    page.goto("/login/")
-    page.fill("input[name=username]", mailbox.address)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    browser_log_in(page, mailbox.address)
 
     page.get_by_role("link", name="Previsione rinnovi").click()
     page.wait_for_url("**/renewals/forecast/")
