@@ -41,10 +41,13 @@ def order_shortfall_cents(*, holder_id):
     asks this so a top-up of exactly the shortfall may go under the usual minimum. An order past
     its 72 hours lacks nothing: it will not be completed. A debt is paid before any order, so it
     counts in the shortfall."""
-    pending = Order.objects.filter(
-        holder_id=holder_id, status=Order.Status.PENDING, created_at__gte=order_stale_cutoff()
-    ).aggregate(total=Sum("gross_cents"))["total"] or 0
+    pending = _orders_awaiting_credit(holder_id).aggregate(total=Sum("gross_cents"))["total"] or 0
     return max(0, pending - wallet_available_cents(holder_id=holder_id)) if pending else 0
+
+
+def _orders_awaiting_credit(holder_id):
+    """The holder's pending orders that credit landing may still complete (inside their 72 hours)."""
+    return Order.objects.filter(holder_id=holder_id, status=Order.Status.PENDING, created_at__gte=order_stale_cutoff())
 
 
 @dataclass(frozen=True)
@@ -56,9 +59,7 @@ class PendingOrders:
 def pending_orders_of(holder):
     """The holder's pending orders still inside their 72 hours, for the dashboard: one query on
     the partial index of pending orders, the credit from the request's wallet."""
-    pending = Order.objects.filter(
-        holder_id=holder.pk, status=Order.Status.PENDING, created_at__gte=order_stale_cutoff()
-    ).aggregate(count=Count("pk"), total=Sum("gross_cents"))
+    pending = _orders_awaiting_credit(holder.pk).aggregate(count=Count("pk"), total=Sum("gross_cents"))
     if not pending["count"]:
         return PendingOrders(count=0, shortfall_cents=0)
     return PendingOrders(count=pending["count"],
