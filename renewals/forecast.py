@@ -139,9 +139,6 @@ class ForecastDigest:
     def page_count(self):
         return max(1, -(-self.row_count // FORECAST_PAGE_ROWS))
 
-    def topup(self, days):
-        return next(topup for topup in self.topups if topup.days == days)
-
 
 def forecast_digest(forecast):
     return ForecastDigest(today=forecast.today, until=forecast.until, balance_cents=forecast.balance_cents,
