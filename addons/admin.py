@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 
 from audit.models import AuditEntry
 from audit.services import audit_record
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.money import format_euro, parse_euro
 
 from .models import Addon, AddonType, Order, OrderLine
@@ -87,26 +87,15 @@ class FirstLinesFormSet(BaseInlineFormSet):
         return self._first_lines
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(ReadOnlyInline):
     model = OrderLine
     formset = FirstLinesFormSet
     fields = ["line_mailbox", "line_years", "net", "line_ends_on"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = _("prime righe d'ordine")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("mailbox").order_by("mailbox_id")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("casella"))
     def line_mailbox(self, line):

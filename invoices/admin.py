@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEntry
 from audit.services import audit_record
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.money import format_euro
 
 from .export import fatturapa_export
@@ -20,19 +20,11 @@ from .selectors import invoices_for_export
 from .services import InvoiceError, credit_note_issue
 
 
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(ReadOnlyInline):
     model = InvoiceLine
     fields = ["position", "description", "mailbox_address", "period_start", "period_end", "quantity",
               "unit_price_cents", "net_cents"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Invoice)
