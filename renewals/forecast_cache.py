@@ -5,13 +5,16 @@ A computed forecast is stored as its digest and its pages under a key made of ev
 the holder, its ``renewal_changes`` (counted by the database on every change of its mailboxes, its
 add-ons or their prices: migration 0005), its balance, today and the grace period. A change makes
 a new key, so a stale forecast is never read, and nothing has to remember to throw one away; old
-keys expire after FORECAST_CACHE_SECONDS. Where the database keeps no counts (SQLite, the demo) or
-the cache is down, the forecast is computed for the request, as before."""
+keys expire after FORECAST_CACHE_SECONDS. The page's content is kept rendered too, per page and
+language, under the same key: a kept page is one cache read and the page around it. Where the
+database keeps no counts (SQLite, the demo) or the cache is down, the forecast is computed for the
+request, as before."""
 
 import logging
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.safestring import mark_safe
 
 from accounts.selectors import holder_counts
 from billing.selectors import holder_balance_cents
@@ -27,8 +30,9 @@ from .forecast import (
 
 logger = logging.getLogger(__name__)
 
-# The layout of what is stored: a change to ForecastDigest, ForecastMonth or ForecastRow bumps it.
-FORECAST_CACHE_FORMAT = 1
+# The layout of what is stored: a change to ForecastDigest, ForecastMonth or ForecastRow, or to the
+# templates of the forecast's content (renewals/forecast_content.html and what it includes), bumps it.
+FORECAST_CACHE_FORMAT = 2
 
 
 def cached_dashboard(*, holder, today):
@@ -47,13 +51,24 @@ def cached_dashboard(*, holder, today):
     return digest, attention
 
 
-def cached_forecast_page(*, holder, today, number):
-    """(ForecastDigest, ForecastPage, key) of page ``number`` (or the nearest page there is); the
-    key, None where nothing is kept, lets the template keep the page's rows rendered beside them."""
+def cached_forecast_html(*, holder, today, number, language, render):
+    """The forecast page's content for page ``number`` in ``language``, as HTML: kept, or made by
+    ``render(digest, page)`` from the kept (or computed) forecast and kept."""
     key = _forecast_key(holder, today)
-    kept = _cache_get_many(key, ["digest", f"page:{number}"])
+    part = f"html:{language}:{number}"
+    kept = _cache_get_many(key, [part])
     if kept is None:
         key, kept = None, {}
+    html = kept.get(part)
+    if html is None:
+        html = render(*_forecast_page(holder=holder, today=today, number=number, key=key))
+        _cache_set_many(key, {part: html})
+    return mark_safe(html)
+
+
+def _forecast_page(*, holder, today, number, key):
+    """(ForecastDigest, ForecastPage) of page ``number`` (or the nearest page there is)."""
+    kept = _cache_get_many(key, ["digest", f"page:{number}"]) or {}
     digest = kept.get("digest")
     if digest is not None:
         if number != forecast_page_number(digest, number):  # a stale ?page= past the end
@@ -61,10 +76,10 @@ def cached_forecast_page(*, holder, today, number):
             kept = _cache_get_many(key, [f"page:{number}"]) or {}
         rows = kept.get(f"page:{number}")
         if rows is not None:
-            return digest, forecast_page(digest, number, rows), key
+            return digest, forecast_page(digest, number, rows)
     digest, pages = _forecast_compute(holder=holder, today=today, key=key)
     number = forecast_page_number(digest, number)
-    return digest, forecast_page(digest, number, pages[number - 1]), key
+    return digest, forecast_page(digest, number, pages[number - 1])
 
 
 def _forecast_key(holder, today):

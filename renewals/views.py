@@ -1,9 +1,9 @@
 import uuid
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from .cancellation import (
     mailbox_cancel_revoke,
 )
 from .forecast import forecast_for_holder
-from .forecast_cache import cached_dashboard, cached_forecast_page
+from .forecast_cache import cached_dashboard, cached_forecast_html
 from .forecast_csv import forecast_csv_chunks
 from .forms import BulkRenewalConfirmForm
 from .selectors import addon_of_mailbox, mailbox_page_get
@@ -191,12 +191,15 @@ def dashboard(request):
 
 @holder_required
 def renewal_forecast(request):
-    forecast, page, key = cached_forecast_page(holder=request.holder, today=timezone.localdate(),
-                                               number=_page_number(request.GET.get("page")))
-    return render(request, "renewals/forecast.html", {
-        "forecast": forecast, "page": page,
-        "rows_cache_key": key, "rows_cache_seconds": settings.FORECAST_CACHE_SECONDS,
-    })
+    content = cached_forecast_html(holder=request.holder, today=timezone.localdate(),
+                                   number=_page_number(request.GET.get("page")), language=request.LANGUAGE_CODE,
+                                   render=_forecast_content)
+    return render(request, "renewals/forecast.html", {"content": content})
+
+
+def _forecast_content(forecast, page):
+    # No request: the content is the same for every visitor of the holder, so it can be kept.
+    return render_to_string("renewals/forecast_content.html", {"forecast": forecast, "page": page})
 
 
 def _page_number(text):

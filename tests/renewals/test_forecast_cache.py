@@ -57,6 +57,17 @@ def test_a_repeated_page_comes_from_the_cache_with_the_same_content(holder_clien
     assert queries_of(holder_client, PAGE + "?page=3")[0] == other_page
 
 
+def test_the_kept_content_is_kept_per_language(holder_client, holder, mailbox):
+    italian, _ = queries_of(holder_client, PAGE)
+    holder_client.post("/i18n/setlang/", {"language": "en", "next": PAGE})
+    english, english_sqls = queries_of(holder_client, PAGE)
+    english_again, again_sqls = queries_of(holder_client, PAGE)
+
+    assert '<h1 class="h3">Previsione rinnovi</h1>' in italian
+    assert '<h1 class="h3">Renewal forecast</h1>' in english and english_again == english
+    assert not reads_mailboxes(english_sqls) and not reads_mailboxes(again_sqls)  # the digest was kept
+
+
 def test_queries_of_a_kept_forecast_do_not_grow_with_the_mailboxes(holder_client, holder, mailbox):
     holder_client.get(PAGE)
     _, few = queries_of(holder_client, PAGE)
