@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Sum
 from django.utils import timezone
 
 from billing.selectors import holder_available_cents, wallet_available_cents
@@ -41,13 +40,24 @@ def order_shortfall_cents(*, holder_id):
     asks this so a top-up of exactly the shortfall may go under the usual minimum. An order past
     its 72 hours lacks nothing: it will not be completed. A debt is paid before any order, so it
     counts in the shortfall."""
-    pending = _orders_awaiting_credit(holder_id).aggregate(total=Sum("gross_cents"))["total"] or 0
+    _count, pending = _orders_awaiting_credit(holder_id)
     return max(0, pending - wallet_available_cents(holder_id=holder_id)) if pending else 0
 
 
 def _orders_awaiting_credit(holder_id):
-    """The holder's pending orders that credit landing may still complete (inside their 72 hours)."""
-    return Order.objects.filter(holder_id=holder_id, status=Order.Status.PENDING, created_at__gte=order_stale_cutoff())
+    """(how many, their gross total) of the holder's pending orders that credit landing may still
+    complete (inside their 72 hours), on the partial index of pending orders. Written as SQL: the
+    dashboard runs it on every visit, and the ORM takes 0.5 ms of CPU to build this one line."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT COUNT(*), COALESCE(SUM(gross_cents), 0)
+              FROM addons_order
+             WHERE holder_id = %s AND status = %s AND created_at >= %s
+            """,
+            [holder_id, Order.Status.PENDING, connection.ops.adapt_datetimefield_value(order_stale_cutoff())],
+        )
+        return cursor.fetchone()
 
 
 @dataclass(frozen=True)
@@ -59,11 +69,10 @@ class PendingOrders:
 def pending_orders_of(holder):
     """The holder's pending orders still inside their 72 hours, for the dashboard: one query on
     the partial index of pending orders, the credit from the request's wallet."""
-    pending = _orders_awaiting_credit(holder.pk).aggregate(count=Count("pk"), total=Sum("gross_cents"))
-    if not pending["count"]:
+    count, total = _orders_awaiting_credit(holder.pk)
+    if not count:
         return PendingOrders(count=0, shortfall_cents=0)
-    return PendingOrders(count=pending["count"],
-                         shortfall_cents=max(0, pending["total"] - holder_available_cents(holder)))
+    return PendingOrders(count=count, shortfall_cents=max(0, total - holder_available_cents(holder)))
 
 
 # The CSV export of Lista caselle PEC: documented column by column in docs/foundation.md.
