@@ -31,17 +31,31 @@ from .forecast import (
 logger = logging.getLogger(__name__)
 
 # The layout of what is stored: a change to ForecastDigest, ForecastMonth or ForecastRow, or to the
-# templates of the forecast's content (renewals/forecast_content.html and what it includes), bumps it.
+# templates kept rendered (renewals/forecast_content.html, renewals/dashboard_attention.html and what
+# they include), bumps it.
 FORECAST_CACHE_FORMAT = 2
 
 
-def cached_dashboard(*, holder, today):
-    """(ForecastDigest, attention.MailboxAttention) of ``holder`` on ``today``: the attention
-    facts read the same columns the change count follows, so they share the forecast's key."""
+def cached_attention_html(*, holder, today, language, pending_orders, render):
+    """The dashboard's "Da tenere d'occhio" card in ``language``, as HTML: kept, or made by
+    ``render(digest, attention)`` and kept. Its mailbox facts (renewals.attention) read the same
+    columns the change count follows, so they share the forecast's key; the pending orders move no
+    count, so they are read for each request and name the kept card."""
     key = _forecast_key(holder, today)
-    kept = _cache_get_many(key, ["digest", "attention"])
+    part = f"attention-html:{language}:{pending_orders.count}:{pending_orders.shortfall_cents}"
+    kept = _cache_get_many(key, [part])
     if kept is None:
         key, kept = None, {}
+    html = kept.get(part)
+    if html is None:
+        html = render(*_dashboard_facts(holder=holder, today=today, key=key))
+        _cache_set_many(key, {part: html})
+    return mark_safe(html)
+
+
+def _dashboard_facts(*, holder, today, key):
+    """(ForecastDigest, attention.MailboxAttention) of ``holder`` on ``today``, kept or computed."""
+    kept = _cache_get_many(key, ["digest", "attention"]) or {}
     digest, attention = kept.get("digest"), kept.get("attention")
     if digest is None:
         digest, _pages = _forecast_compute(holder=holder, today=today, key=key)

@@ -27,7 +27,7 @@ from .cancellation import (
     mailbox_cancel_revoke,
 )
 from .forecast import forecast_for_holder
-from .forecast_cache import cached_dashboard, cached_forecast_html
+from .forecast_cache import cached_attention_html, cached_forecast_html
 from .forecast_csv import forecast_csv_chunks
 from .forms import BulkRenewalConfirmForm
 from .selectors import addon_of_mailbox, mailbox_page_get
@@ -179,13 +179,21 @@ def _bulk_renew_quote_page(request, selection, *, renewal_key, refusal=None):
 
 @holder_required
 def dashboard(request):
-    forecast, attention = cached_dashboard(holder=request.holder, today=timezone.localdate())
     pending_orders = pending_orders_of(request.holder)
+
+    def attention_card(forecast, attention):
+        # No request: the card is the same for every visitor of the holder, so it can be kept.
+        return render_to_string("renewals/dashboard_attention.html", {
+            "forecast": forecast, "attention": attention, "pending_orders": pending_orders,
+            "pending_orders_topup_url": topup_url(pending_orders.shortfall_cents, for_pending_order=True),
+        })
+
     return render(request, "billing/dashboard.html", {
         "balance_cents": holder_balance_cents(request.holder),
         "billing_data_missing": invoice_missing_data(request.holder),
-        "forecast": forecast, "attention": attention, "pending_orders": pending_orders,
-        "pending_orders_topup_url": topup_url(pending_orders.shortfall_cents, for_pending_order=True),
+        "attention_card": cached_attention_html(holder=request.holder, today=timezone.localdate(),
+                                                language=request.LANGUAGE_CODE, pending_orders=pending_orders,
+                                                render=attention_card),
     })
 
 

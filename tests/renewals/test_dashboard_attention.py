@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from addons.models import Addon
+from addons.models import Addon, Order
 from mailboxes.models import Mailbox
 from tests.addons.conftest import quote_then_confirm
 from tests.factories import make_mailbox, make_mailboxes
@@ -78,6 +78,18 @@ def test_pending_orders_with_a_top_up_of_exactly_their_shortfall(holder_client, 
     assert "Ricarica i €" in page and 'href="/operations/?type=order"' in page
 
 
+def test_the_kept_card_follows_pending_orders_as_they_come_and_go(holder_client, holder, mailbox):
+    give_credit(holder, 100)
+    assert "attende il pagamento" not in dashboard(holder_client)
+    assert "attende il pagamento" not in dashboard(holder_client)  # now kept
+
+    quote_then_confirm(holder_client, mailbox, quantity="1")
+    assert "1 ordine attende il pagamento." in dashboard(holder_client)
+
+    Order.objects.filter(holder=holder).update(created_at=timezone.now() - timedelta(hours=73))
+    assert "attende il pagamento" not in dashboard(holder_client)
+
+
 def test_add_ons_switched_off_in_the_last_30_days(holder_client, holder, mailbox):
     recent, old = make_addon(mailbox), make_addon(make_mailbox(holder))
     Addon.objects.filter(pk=recent.pk).update(status=Addon.Status.DEACTIVATED, deactivated_on=in_days(-3))
@@ -106,8 +118,10 @@ def test_expired_mailboxes_still_in_grace_with_rinnova_ora(holder_client, holder
 def test_the_dashboard_in_english(holder_client, holder, mailbox):
     mailbox.expires_on = in_days(20)
     mailbox.save()
+    italian = dashboard(holder_client)  # kept in Italian first
     holder_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = dashboard(holder_client)
+    assert "1 casella scade entro 90 giorni" in italian
     assert "1 mailbox expires within 90 days, on" in page and "Needs your attention" in page
 
 
