@@ -1,10 +1,12 @@
 """The reads behind every holder request."""
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 
-from django.db import connections, router
+from django.apps import apps
+from django.db import connection, connections, router
 from django.db.models import F
 from django.utils.crypto import constant_time_compare
 
@@ -12,15 +14,65 @@ from .models import ApiToken, Delegate, Holder, HolderCounts, User
 
 
 def active_user_with_holder(user_id):
-    """The active user with ``user_id`` and their holder (staff have none), or None.
+    """The active user with ``user_id`` and their holder (staff have none), or None, as
+    ``select_related("holder__wallet", "holder__counts")`` would load them.
 
     The holder's wallet and list counts come in the same query: the menu shows the balance on
-    every page and the long lists show the counts. The wallet is named only as a relation here,
-    so accounts imports nothing from billing."""
-    try:
-        return User.objects.select_related("holder__wallet", "holder__counts").get(pk=user_id, is_active=True)
-    except User.DoesNotExist:
+    every page and the long lists show the counts. The wallet's model is looked up by name, so
+    accounts imports nothing from billing."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ACTIVE_USER_WITH_HOLDER, [user_id])
+        row = cursor.fetchone()
+    if row is None:
         return None
+    user_row, holder_row, wallet_row, counts_row = row[:9], row[9:27], row[27:32], row[32:]
+    user = User.from_db(connection.alias, _USER_FIELDS, user_row)
+    holder = None
+    if holder_row[0] is not None:
+        # JSON arrives as text from both databases' cursors; the ORM would decode it so.
+        holder = Holder.from_db(connection.alias, _HOLDER_FIELDS, (*holder_row[:-1], json.loads(holder_row[-1])))
+        wallet_model = apps.get_model("billing", "Wallet")
+        _keep_related(holder, Holder.wallet,
+                      wallet_model.from_db(connection.alias, _WALLET_FIELDS, wallet_row) if wallet_row[0] is not None else None)
+        _keep_related(holder, Holder.counts,
+                      HolderCounts.from_db(connection.alias, _COUNTS_FIELDS, counts_row) if counts_row[0] is not None else None)
+    _keep_related(user, User.holder, holder)
+    return user
+
+
+# Every request of a signed-in user runs this, so it is written out: the ORM took 0.9 ms of CPU to
+# build the same join and load it, a quarter of a dashboard's. Each model's columns are in its field
+# order (Model.from_db takes them so). The dates are left out, deferred: no request reads them, and
+# their values come differently from each database's cursor; whoever asks for one loads it.
+_ACTIVE_USER_WITH_HOLDER = """
+    SELECT u.id, u.password, u.is_superuser, u.username, u.first_name, u.last_name, u.email,
+           u.is_staff, u.is_active,
+           h.id, h.user_id, h.first_name, h.last_name, h.fiscal_code, h.email, h.phone, h.street,
+           h.postal_code, h.city, h.province, h.country, h.company_name, h.vat_number, h.sdi_code,
+           h.invoice_pec, h.language, h.alert_emails,
+           w.id, w.holder_id, w.balance_cents, w.debt_cents, w.spending_frozen,
+           c.holder_id, c.mailboxes, c.operations, c.renewal_changes
+      FROM accounts_user u
+      LEFT JOIN accounts_holder h ON h.user_id = u.id
+      LEFT JOIN billing_wallet w ON w.holder_id = h.id
+      LEFT JOIN accounts_holdercounts c ON c.holder_id = h.id
+     WHERE u.id = %s AND u.is_active
+"""
+_USER_FIELDS = ("id", "password", "is_superuser", "username", "first_name", "last_name", "email", "is_staff",
+                "is_active")
+_HOLDER_FIELDS = ("id", "user_id", "first_name", "last_name", "fiscal_code", "email", "phone", "street",
+                  "postal_code", "city", "province", "country", "company_name", "vat_number", "sdi_code",
+                  "invoice_pec", "language", "alert_emails")
+_WALLET_FIELDS = ("id", "holder_id", "balance_cents", "debt_cents", "spending_frozen")
+_COUNTS_FIELDS = ("holder_id", "mailboxes", "operations", "renewal_changes")
+
+
+def _keep_related(instance, reverse_one_to_one, related):
+    """What select_related leaves behind: ``related`` (None when there is no row) cached on
+    ``instance`` through the reverse one-to-one descriptor, and ``instance`` on ``related``."""
+    reverse_one_to_one.related.set_cached_value(instance, related)
+    if related is not None:
+        reverse_one_to_one.related.field.set_cached_value(related, instance)
 
 
 def holder_counts_kept():
