@@ -1,14 +1,14 @@
 from dataclasses import dataclass, replace
 
 from django.db import connection
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.selectors import holder_counts
 from core.paging import FIRST_PAGE, PAGE_SIZE, KeysetPage, fetch_all
 
-from .models import Mailbox
+from .models import Mailbox, Plan
 
 
 def login_mailbox_get(*, mailbox_id, user_id):
@@ -159,6 +159,31 @@ def _mailbox_rows(rows):
 def mailbox_get_for_holder(*, holder, mailbox_id):
     """One of the holder's mailboxes with its plan loaded, or 404: another holder's id looks exactly
     like a missing one."""
-    mailbox = get_object_or_404(Mailbox.objects.select_related("plan"), pk=mailbox_id, holder_id=holder.pk)
+    if not 0 < mailbox_id < 2**63:  # no table holds such an id (SQLite cannot even be asked)
+        raise Http404
+    with connection.cursor() as cursor:
+        cursor.execute(_MAILBOX_WITH_PLAN, [mailbox_id, holder.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404
+    mailbox = Mailbox.from_db(connection.alias, MAILBOX_FIELDS, row[:len(MAILBOX_FIELDS)])
+    mailbox.plan = Plan.from_db(connection.alias, PLAN_FIELDS, row[len(MAILBOX_FIELDS):])
     mailbox.holder = holder  # the caller's own instance: no join and no second copy of the holder
     return mailbox
+
+
+# Every mailbox page and action reads its mailbox so, and the ORM took 0.5 ms of CPU to build this
+# join: it is written out, each model's columns in its field order (Model.from_db takes them so).
+_MAILBOX_WITH_PLAN = """
+    SELECT m.id, m.holder_id, m.address, m.password_hash, m.plan_id, m.status, m.requested_on,
+           m.certified_on, m.expires_on, m.cancelled_on, m.status_changed_on, m.end_client,
+           m.auto_renew, m.inbox_extra_gb, m.archive_extra_gb, m.conservation_gb,
+           p.id, p.code, p.name, p.inbox_gb, p.archive_gb, p.yearly_price_cents
+      FROM mailboxes_mailbox m
+      JOIN mailboxes_plan p ON p.id = m.plan_id
+     WHERE m.id = %s AND m.holder_id = %s
+"""
+MAILBOX_FIELDS = ("id", "holder_id", "address", "password_hash", "plan_id", "status", "requested_on",
+                  "certified_on", "expires_on", "cancelled_on", "status_changed_on", "end_client", "auto_renew",
+                  "inbox_extra_gb", "archive_extra_gb", "conservation_gb")
+PLAN_FIELDS = ("id", "code", "name", "inbox_gb", "archive_gb", "yearly_price_cents")

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Case,
     Exists,
@@ -14,7 +15,7 @@ from django.db.models import (
     When,
 )
 
-from addons.models import Addon
+from addons.models import Addon, AddonType
 from billing.models import Wallet
 from billing.selectors import holder_available_cents, holder_balance_cents
 from mailboxes.models import Mailbox, Plan
@@ -197,8 +198,34 @@ def mailbox_page_get(*, holder, mailbox_id):
     """The mailbox page (scheda casella, SPEC 3.2): one of the holder's mailboxes with its plan, or
     404, and all its add-ons in order of activation with their types."""
     mailbox = mailbox_get_for_holder(holder=holder, mailbox_id=mailbox_id)
-    addons = list(Addon.objects.filter(mailbox=mailbox).select_related("addon_type").order_by("activated_on", "id"))
+    with connection.cursor() as cursor:
+        cursor.execute(_ADDONS_WITH_TYPES, [mailbox.pk])
+        rows = cursor.fetchall()
+    addons = []
+    for row in rows:
+        addon = Addon.from_db(connection.alias, _ADDON_FIELDS, row[:len(_ADDON_FIELDS)])
+        addon.addon_type = AddonType.from_db(connection.alias, _ADDON_TYPE_FIELDS, row[len(_ADDON_FIELDS):])
+        addon.mailbox = mailbox
+        addons.append(addon)
     return mailbox, addons
+
+
+# The mailbox page's add-ons, written out as its mailbox is (mailboxes.selectors): the ORM took
+# 0.6 ms of CPU to build this join. Each model's columns in its field order (Model.from_db).
+_ADDONS_WITH_TYPES = """
+    SELECT a.id, a.mailbox_id, a.addon_type_id, a.order_id, a.quantity, a.activated_on, a.expires_on,
+           a.status, a.deactivated_on, a.cancelled_on,
+           t.id, t.code, t.name, t.description, t.unit, t.yearly_unit_price_cents, t.min_quantity,
+           t.max_quantity, t.effect, t.active
+      FROM addons_addon a
+      JOIN addons_addontype t ON t.id = a.addon_type_id
+     WHERE a.mailbox_id = %s
+     ORDER BY a.activated_on, a.id
+"""
+_ADDON_FIELDS = ("id", "mailbox_id", "addon_type_id", "order_id", "quantity", "activated_on", "expires_on", "status",
+                 "deactivated_on", "cancelled_on")
+_ADDON_TYPE_FIELDS = ("id", "code", "name", "description", "unit", "yearly_unit_price_cents", "min_quantity",
+                      "max_quantity", "effect", "active")
 
 
 def addon_of_mailbox(*, mailbox, addon_id):
