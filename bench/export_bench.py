@@ -5,7 +5,10 @@ holder owning N mailboxes, every second one with an active add-on; signs that ho
 Django's test client (production settings) and hands the session to a child process, which
 downloads the whole export through the view. Prints rows per second and the child's peak resident
 memory (Linux's VmHWM; most of it is Django and the project's libraries, loaded by a first request
-that exports nothing, before the measured download starts).
+that exports nothing, before the measured download starts). The child runs in a virtualenv of
+requirements.txt alone (.cache/venv-production, made on first use), as the Docker image installs:
+the development one holds test tools that libraries import when present (stripe imports aiohttp,
+celery greenlet, DRF pygments), which production processes never load.
 
     .venv/bin/python bench/export_bench.py                      # 100,000 mailboxes
     .venv/bin/python bench/export_bench.py --mailboxes 20000
@@ -126,6 +129,15 @@ def peak_rss_mb():
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
+def production_python():
+    """The interpreter of a virtualenv holding requirements.txt alone, made or brought up to date
+    with scripts/bootstrap.sh as the development one is."""
+    venv = BASE_DIR / ".cache" / "venv-production"
+    subprocess.run(["bash", "-c", f"source scripts/bootstrap.sh && bootstrap_venv requirements.txt {venv}"],
+                   cwd=BASE_DIR, check=True)
+    return str(venv / "bin" / "python")
+
+
 def main():
     args = parse_args()
     env = {"DATABASE_URL": args.database_url, "EMAIL_URL": "dummymail://", "LOG_LEVEL": "WARNING", "DEBUG": "0",
@@ -153,7 +165,7 @@ def main():
         fill(args.mailboxes)
         print(f"fill: {args.mailboxes:,} mailboxes, half with an add-on, in {time.monotonic() - started:.1f} s")
     load = os.getloadavg()[0]
-    child = subprocess.run([sys.executable, __file__, "--export-only", session_cookie(),
+    child = subprocess.run([production_python(), __file__, "--export-only", session_cookie(),
                             "--database-url", args.database_url],
                            capture_output=True, text=True, check=True)
     result = json.loads(child.stdout.strip().splitlines()[-1])

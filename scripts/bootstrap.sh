@@ -3,11 +3,14 @@
 export PIP_CONSTRAINT="$PWD/scripts/pip-constraints.txt"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# bootstrap_venv REQUIREMENTS [VENV]: VENV (default .venv) made if missing, REQUIREMENTS installed
+# into it unless they are unchanged since it last did.
 bootstrap_venv() {
-  local requirements=$1 stamp=.venv/.installed-$1
-  [ -x .venv/bin/python ] || python3 -m venv .venv
+  local requirements=$1 venv=${2:-.venv}
+  local stamp=$venv/.installed-$requirements
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
   if [ ! -f "$stamp" ] || [ -n "$(find requirements*.txt scripts/pip-constraints.txt -newer "$stamp")" ]; then
-    .venv/bin/pip install --quiet -r "$requirements"
+    "$venv/bin/pip" install --quiet -r "$requirements"
     touch "$stamp"
   fi
 }

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
-bootstrap_venv requirements.txt
+bootstrap_venv requirements-demo.txt
 command -v curl >/dev/null || apt_install curl
 
 # The demo runs in development mode: production (DEBUG unset or 0) refuses these defaults.
