@@ -4,6 +4,7 @@ SQL queries per request and where the time goes. pyinstrument is not a project r
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -12,9 +13,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from bench.load.loadtest import PASSWORD, ROOT, bench_database  # noqa: E402
+from bench.load.loadtest import PASSWORD, ROOT, bench_database, holder_pages  # noqa: E402
 
 REQUESTS = 50
+
+
+def slug(name):
+    """A page's file name and PROFILE_PAGES name: "mailbox list, page 1" -> "mailbox-list-page-1"."""
+    return re.sub(r"[^a-z0-9]+", "-", name.split(":")[0].lower()).strip("-")
 
 
 def child(out_dir, data):
@@ -29,13 +35,7 @@ def child(out_dir, data):
     client = Client(HTTP_HOST="127.0.0.1")
     response = client.post("/login/", {"username": data["address"], "password": PASSWORD})
     assert response.status_code == 302, response.status_code
-    mailbox, cursors = data["mailbox_id"], data["cursors"]
-    pages = {"ceiling-b": "/bench/ceiling-logged-in/", "dashboard": "/", "mailboxes-1": "/mailboxes/",
-             "mailboxes-middle": f"/mailboxes/?after={cursors['mailboxes_middle']}",
-             "mailboxes-last": f"/mailboxes/?after={cursors['mailboxes_last']}",
-             "mailbox-detail": f"/mailboxes/{mailbox}/", "operations-1": "/operations/",
-             "operations-deep": f"/operations/?after={cursors['operations_deep']}",
-             "addon-order": f"/mailboxes/{mailbox}/addons/new/", "topup": "/credit/topup/"}
+    pages = {slug(name): path for name, path in holder_pages(data)}
     only = os.environ.get("PROFILE_PAGES")
     for name, path in pages.items():
         if only and name not in only.split(","):
