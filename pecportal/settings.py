@@ -154,8 +154,10 @@ LOGIN_CLIENT_FAILURE_WINDOW = timedelta(minutes=15)
 # (AXES_CLIENT_IP_CALLABLE below, core.client_ip).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
-# The cache holds only the rate-limit counters (core.ratelimit). Short socket timeouts: a Redis
-# that hangs must fail a counter in a second, as one that is down does at once, not hold a worker.
+# The cache holds the rate-limit counters (core.ratelimit) and the kept renewal forecasts
+# (renewals.forecast_cache): losing it restarts the counters and computes forecasts again.
+# Short socket timeouts: a Redis that hangs must fail a counter in a second, as one that is down
+# does at once, not hold a worker.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL"),
                 "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
