@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     Exists,
@@ -74,11 +74,17 @@ def holders_with_due_mailboxes_before(*, on_date, holder_ids, before_id, except_
 def holders_with_certified_due(*, on_date):
     """Holders with a certified mailbox come to expiry on ``on_date`` that the night has not failed on.
     After a part's batches these are the holders of mailboxes SKIP LOCKED passed over: held by the
-    holder's own transaction at that instant (an order, "Rinnova ora") or by another part right now."""
-    return set(
-        Mailbox.objects.filter(status=Mailbox.Status.CERTIFIED, expires_on__lte=on_date)
-        .exclude(renewal_failure__last_failed_on=on_date).values_list("holder_id", flat=True).distinct()
-    )
+    holder's own transaction at that instant (an order, "Rinnova ora") or by another part right now.
+    The rows are read FOR UPDATE, in id order as every locker of mailboxes takes them: the read
+    waits for whoever holds one and, once that transaction ends, leaves out what it renewed. So
+    another part's batch in flight costs one wait, not a holder-by-holder pass over its 500
+    mailboxes."""
+    with transaction.atomic():
+        return set(
+            Mailbox.objects.select_for_update(of=("self",))
+            .filter(status=Mailbox.Status.CERTIFIED, expires_on__lte=on_date)
+            .exclude(renewal_failure__last_failed_on=on_date).order_by("pk").values_list("holder_id", flat=True)
+        )
 
 
 def _addons_active():
