@@ -4,13 +4,18 @@ that answer again and never a second order; the same key with another body is a 
 
 A concurrent retry waits on the key's unique index until the first request commits, then reads its
 answer. Answers given before anything ran (bad JSON, a field's error, another holder's id) are not
-stored: nothing happened, and the retry is judged afresh."""
+stored: nothing happened, and the retry is judged afresh. Answers are kept API_IDEMPOTENCY_DAYS,
+then purged daily (api.tasks): a key reused later is refused by the order it placed, whose own
+unique key derives from it, so it never places a second order."""
 
 import hashlib
 import json
 import re
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
@@ -55,3 +60,10 @@ def idempotent(request, *, key, body, place):
         record.status_code, record.body = response.status_code, response.data
         record.save(update_fields=["status_code", "body"])
         return response
+
+
+def idempotency_records_purge(*, now=None):
+    """Forgets the answers older than API_IDEMPOTENCY_DAYS; how many there were."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.API_IDEMPOTENCY_DAYS)
+    deleted, _by_model = IdempotentRequest.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

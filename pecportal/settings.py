@@ -345,6 +345,9 @@ REST_FRAMEWORK = {
     "UNICODE_JSON": True,
 }
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
+# How long an order's Idempotency-Key replays its first answer (api.idempotency); after that the
+# key is forgotten, and the order it placed still refuses a second one under it.
+API_IDEMPOTENCY_DAYS = env.int("API_IDEMPOTENCY_DAYS", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Area Clienti PEC API",
     "DESCRIPTION": "Read a holder's mailboxes, credit, operations, invoices and renewal forecast; order "
