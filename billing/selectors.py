@@ -34,6 +34,12 @@ def wallet_available_cents(*, holder_id):
     return row[0] - row[1] if row else 0
 
 
+def wallet_shortfall_cents(wallet, cost_cents):
+    """What ``wallet`` lacks to pay ``cost_cents``: a top-up of that much pays the debt first, as
+    every credit does, and leaves exactly the cost."""
+    return max(0, cost_cents - wallet.balance_cents + wallet.debt_cents)
+
+
 def holder_available_cents(holder):
     """wallet_available_cents from the wallet the request's holder was loaded with, else read."""
     if Holder.wallet.is_cached(holder):

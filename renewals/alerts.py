@@ -26,7 +26,7 @@ from .selectors import (
     alert_pending,
     alert_pending_for_holders,
     alert_pending_stream,
-    wallet_balances,
+    wallet_figures,
 )
 from .summaries import AlertSummary
 from .workers import processes_for, run_parts
@@ -83,13 +83,14 @@ def _alert_batch(*, holder_ids, on_date, dry_run):
         if not holders:
             return summary
         mailboxes = list(alert_pending_for_holders(on_date=on_date, holder_ids=list(holders)))
-        balances = wallet_balances(holder_ids=list(holders))
+        wallets = wallet_figures(holder_ids=list(holders))
         sent = []
         with get_connection() as connection:
             for holder_id, group in groupby(mailboxes, key=lambda mailbox: mailbox.holder_id):
                 group = list(group)
+                balance, debt = wallets[holder_id]
                 message = expiry_alert_message(holder=holders[holder_id], mailboxes=group,
-                                               balance_cents=balances[holder_id], on_date=on_date)
+                                               balance_cents=balance, debt_cents=debt, on_date=on_date)
                 message.connection = connection
                 try:
                     message.send()
@@ -131,7 +132,7 @@ def expiry_alerts_resend(*, alert_ids, today):
     """Staff's "resend" (admin): the selected alerts mailed again, one e-mail per holder, as the
     mailboxes stand now. Returns the AlertSummary of what was sent."""
     alerts = list(alert_mailboxes_for_resend(alert_ids=alert_ids))
-    balances = wallet_balances(holder_ids=list({alert.holder_id for alert in alerts}))
+    wallets = wallet_figures(holder_ids=list({alert.holder_id for alert in alerts}))
     summary, sent_ids = AlertSummary(), []
     with get_connection() as connection:
         for holder_id, group in groupby(alerts, key=lambda alert: alert.holder_id):
@@ -140,8 +141,9 @@ def expiry_alerts_resend(*, alert_ids, today):
             for alert in group:
                 alert.mailbox.stage = alert.stage
                 mailboxes.append(alert.mailbox)
+            balance, debt = wallets[holder_id]
             message = expiry_alert_message(holder=group[0].holder, mailboxes=mailboxes,
-                                           balance_cents=balances[holder_id], on_date=today)
+                                           balance_cents=balance, debt_cents=debt, on_date=today)
             message.connection = connection
             message.send()
             sent_ids += [alert.pk for alert in group]

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Operation
+from billing.selectors import wallet_shortfall_cents
 from billing.services import wallet_lock, wallet_spending_refusal
 from core.money import format_euro
 from invoices.vat import gross_cents, vat_cents
@@ -168,7 +169,7 @@ def _payment_check(*, quote, wallet, expected_gross_cents):
             _("Il preventivo è cambiato da quando l'hai visto (ora %(total)s): controlla quello nuovo e conferma.")
             % {"total": format_euro(quote.gross_cents)})
     if wallet.balance_cents < quote.gross_cents:
-        shortfall = quote.gross_cents - wallet.balance_cents
+        shortfall = wallet_shortfall_cents(wallet, quote.gross_cents)
         raise BulkRenewalRefused(
             _("Credito insufficiente: il rinnovo costa %(total)s, il credito residuo è %(balance)s. "
               "Ricarica almeno %(missing)s e conferma di nuovo.")

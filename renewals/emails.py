@@ -26,8 +26,9 @@ def _message(*, holder, template, context, alert=False):
     return message
 
 
-def expiry_alert_message(*, holder, mailboxes, balance_cents, on_date):
-    """``mailboxes``: each with ``active_addons`` and ``stage`` (the stage being mailed).
+def expiry_alert_message(*, holder, mailboxes, balance_cents, debt_cents=0, on_date):
+    """``mailboxes``: each with ``active_addons`` and ``stage`` (the stage being mailed). A debt is
+    paid by the next credit before anything else, so it counts in the credit the renewals lack.
 
     Each mailbox's dates, plural and amounts are formatted here, in the holder's language, and the
     templates only place them: inside the templates' per-mailbox loops the date filter, euro filter
@@ -46,9 +47,9 @@ def expiry_alert_message(*, holder, mailboxes, balance_cents, on_date):
             total += quote.total_gross_cents
         # The renewal runs and is invoiced all the same; the invoice reaches SdI once the data are complete.
         billing_data_missing = invoice_missing_data(holder)
-    shortfall = max(0, total - balance_cents)
+    shortfall = max(0, total - balance_cents + debt_cents)
     return _message(holder=holder, template="expiry_alert", alert=True, context={
-        "entries": entries, "total_cents": total, "balance_cents": balance_cents,
+        "entries": entries, "total_cents": total, "balance_cents": balance_cents, "debt_cents": debt_cents,
         "shortfall_cents": shortfall, "topup_url": topup_url(shortfall, absolute=True),
         "billing_data_missing": billing_data_missing,
     })

@@ -186,9 +186,11 @@ def alert_mailboxes_for_resend(*, alert_ids):
     )
 
 
-def wallet_balances(*, holder_ids):
-    balances = dict(Wallet.objects.filter(holder_id__in=holder_ids).values_list("holder_id", "balance_cents"))
-    return {holder_id: balances.get(holder_id, 0) for holder_id in holder_ids}
+def wallet_figures(*, holder_ids):
+    """{holder_id: (balance_cents, debt_cents)} for each of ``holder_ids``, (0, 0) without a wallet."""
+    figures = {holder_id: (balance, debt) for holder_id, balance, debt in
+               Wallet.objects.filter(holder_id__in=holder_ids).values_list("holder_id", "balance_cents", "debt_cents")}
+    return {holder_id: figures.get(holder_id, (0, 0)) for holder_id in holder_ids}
 
 
 def renewal_window_open(*, mailbox, today):

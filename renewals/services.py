@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Operation
 from accounts.services import operation_log
+from billing.selectors import wallet_shortfall_cents
 from billing.services import wallet_lock, wallet_spending_refusal
 from core.money import format_euro
 from mailboxes.models import Mailbox
@@ -51,7 +52,7 @@ def mailbox_renew_now(*, holder, mailbox_id, today):
                 _("Credito insufficiente: il rinnovo costa %(total)s, il credito residuo è %(balance)s. "
                   "Ricarica almeno %(missing)s e riprova.")
                 % {"total": format_euro(total), "balance": format_euro(wallet.balance_cents),
-                   "missing": format_euro(total - wallet.balance_cents)}
+                   "missing": format_euro(wallet_shortfall_cents(wallet, total))}
             )
         writes, outcome = RenewalWrites(on_date=today), RenewalSummary(mailboxes=1)
         period_renew(mailbox=mailbox, addons=addons, wallet=wallet, manual=True, writes=writes, outcome=outcome)
