@@ -313,11 +313,13 @@ LOGGING["handlers"]["console"].update(
 )
 
 # Errors to Sentry only when the operator gives a DSN; no personal data leaves with them: no
-# request bodies (passwords, card-holder data, billing details) and no local variables of the
-# frames (a password being checked, a holder's data being saved).
+# request bodies (passwords, card-holder data, billing details), no local variables of the
+# frames (a password being checked, a holder's data being saved) and no command line (a command's
+# arguments name mailboxes and amounts: adjust_credit ADDRESS AMOUNT).
 SENTRY_DSN = env("SENTRY_DSN", default="")
 if SENTRY_DSN:
     import sentry_sdk
+    from sentry_sdk.integrations.argv import ArgvIntegration
 
     sentry_sdk.init(
         dsn=SENTRY_DSN,
@@ -326,6 +328,7 @@ if SENTRY_DSN:
         send_default_pii=False,
         max_request_body_size="never",
         include_local_variables=False,
+        disabled_integrations=[ArgvIntegration],
     )
 
 # The holder API (issue 18, docs/api.md): token authentication only, JSON only, every error

@@ -8,6 +8,7 @@ from tests.security.production import ROOT, production_env
 
 LOOPBACK_DSN = "http://public@127.0.0.1:9/1"  # nothing listens there, and the probes send nowhere anyway
 SECRET = "Quercia-Viola-7431!"  # a name no scrubber knows: only the options can keep it out
+ARGUMENT = "mario.rossi@pec.ording.roma.it"  # as a command's argument names a mailbox
 
 PROBE = """
 import os, django
@@ -40,8 +41,8 @@ class KeptEvents(Transport):
         self.events += [item.payload.json for item in envelope.items if item.type == "event"]
 
 
-if sys.argv[1] == "sentry-defaults":
-    sentry_sdk.init(dsn=os.environ["SENTRY_DSN"], send_default_pii=False)
+if sys.argv[1] == "sentry-defaults":  # the portal made no client: its settings saw no DSN
+    sentry_sdk.init(dsn=os.environ["PROBE_DSN"], send_default_pii=False)
 client = sentry_sdk.get_client()
 client.transport = kept = KeptEvents(client.options)
 
@@ -68,9 +69,10 @@ def sentry_state(**env):
 
 
 def events_of_a_failing_post(options):
-    # The password travels in the environment: Sentry reports a process's arguments.
-    done = subprocess.run([sys.executable, "-c", ERROR_PROBE, options], check=False, cwd=ROOT,
-                          env=production_env(SENTRY_DSN=LOOPBACK_DSN, LOG_LEVEL="CRITICAL", PROBE_PASSWORD=SECRET),
+    # The password travels in the environment, where no option of Sentry's looks.
+    dsn = {"SENTRY_DSN": None, "PROBE_DSN": LOOPBACK_DSN} if options == "sentry-defaults" else {"SENTRY_DSN": LOOPBACK_DSN}
+    done = subprocess.run([sys.executable, "-c", ERROR_PROBE, options, ARGUMENT], check=False, cwd=ROOT,
+                          env=production_env(**dsn, LOG_LEVEL="CRITICAL", PROBE_PASSWORD=SECRET),
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout.strip().splitlines()[-1])
@@ -92,9 +94,9 @@ def test_sentry_stays_off_without_a_dsn():
     assert sentry_state(SENTRY_DSN=None)[0] == "False"
 
 
-def test_an_error_reaches_sentry_without_the_request_body_or_local_variables():
+def test_an_error_reaches_sentry_without_the_request_body_local_variables_or_arguments():
     events = events_of_a_failing_post("portal")
-    assert SECRET not in json.dumps(events)
+    assert SECRET not in json.dumps(events) and ARGUMENT not in json.dumps(events)
     assert any("controllo fallito" in json.dumps(event) for event in events)
     for event in events:
         assert frames(event), "the stack trace itself is kept"
@@ -105,4 +107,5 @@ def test_an_error_reaches_sentry_without_the_request_body_or_local_variables():
 @pytest.mark.parametrize("options", ["sentry-defaults"])
 def test_with_sentrys_defaults_the_same_probe_would_see_the_password(options):
     # The check above is worth something only if the probe can see a leak when there is one.
-    assert SECRET in json.dumps(events_of_a_failing_post(options))
+    events = json.dumps(events_of_a_failing_post(options))
+    assert SECRET in events and ARGUMENT in events
