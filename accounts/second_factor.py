@@ -4,6 +4,7 @@ one-off recovery codes. Webmail never sees it: it checks the mailbox password al
 
 from base64 import b32encode
 
+import segno
 from django.db import transaction
 from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -45,8 +46,15 @@ def totp_device_pending(user):
 
 
 def totp_enrolment(device):
-    """What the authenticator app needs: the otpauth:// URI (scanned or pasted) and the key as text."""
-    return {"uri": device.config_url, "key": b32encode(device.bin_key).decode()}
+    """What the authenticator app needs: the otpauth:// URI as a QR code to scan (an SVG data URI,
+    drawn here: no third party sees the key) or as text to paste, and the key as text."""
+    qr = segno.make(device.config_url, error="m")
+    width, height = qr.symbol_size(scale=QR_SCALE)
+    return {"uri": device.config_url, "key": b32encode(device.bin_key).decode(),
+            "qr": {"src": qr.svg_data_uri(scale=QR_SCALE), "width": width, "height": height}}
+
+
+QR_SCALE = 4  # pixels per module: about 180 px square, easy for a phone's camera
 
 
 def totp_device_confirm(device, code):

@@ -2,10 +2,12 @@
 code at login for every mailbox, recovery codes (each once), switching it off. The mailbox
 password itself, which webmail checks, is untouched."""
 
+import html
 import re
 from base64 import b32decode
 
 import pytest
+import segno
 from django.contrib.auth import authenticate
 from django.test import Client
 from django_otp.plugins.otp_static.models import StaticToken
@@ -107,3 +109,13 @@ def test_staff_turn_it_off_for_a_holder_who_lost_phone_and_codes(holder_client, 
     assert Client().post("/login/", {"username": mailbox.address, "password": PASSWORD})["Location"] == "/"
     with pytest.raises(CommandError, match="non ha la seconda credenziale"):
         call_command("second_factor_off", mailbox.address)
+
+
+def test_the_enrolment_shows_the_otpauth_uri_as_a_qr_code_drawn_by_the_portal(holder_client, holder):
+    page = holder_client.post("/profile/second-factor/", {"action": "start"}).content.decode()
+    uri = html.unescape(re.search(r'data-testid="totp-uri">([^<]+)<', page).group(1))
+    src = html.unescape(re.search(r'<img class="portal-qr" src="([^"]+)"', page).group(1))
+
+    assert src.startswith("data:image/svg+xml")  # no third party sees the key (CSP allows data: images)
+    assert src == segno.make(uri, error="m").svg_data_uri(scale=4)
+    assert "alt=\"Codice QR da inquadrare con l'app di autenticazione\"" in page
