@@ -25,7 +25,7 @@ def active_user_with_holder(user_id):
         row = cursor.fetchone()
     if row is None:
         return None
-    user_row, holder_row, wallet_row, counts_row = row[:9], row[9:27], row[27:32], row[32:]
+    user_row, holder_row, wallet_row, counts_row = _split(row, _USER_FIELDS, _HOLDER_FIELDS, _WALLET_FIELDS)
     user = User.from_db(connection.alias, _USER_FIELDS, user_row)
     holder = None
     if holder_row[0] is not None:
@@ -65,6 +65,15 @@ _HOLDER_FIELDS = ("id", "user_id", "first_name", "last_name", "fiscal_code", "em
                   "invoice_pec", "language", "alert_emails")
 _WALLET_FIELDS = ("id", "holder_id", "balance_cents", "debt_cents", "spending_frozen")
 _COUNTS_FIELDS = ("holder_id", "mailboxes", "operations", "renewal_changes")
+
+
+def _split(row, *leading):
+    """``row`` cut into one part per tuple of field names in ``leading``, and the rest."""
+    parts, start = [], 0
+    for fields in leading:
+        parts.append(row[start:start + len(fields)])
+        start += len(fields)
+    return [*parts, row[start:]]
 
 
 def _keep_related(instance, reverse_one_to_one, related):
