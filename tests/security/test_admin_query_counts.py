@@ -23,7 +23,7 @@ from django_celery_beat.models import (
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Holder, Operation, User
+from accounts.models import ApiToken, Delegate, Holder, Operation, User
 from addons.models import Addon, AddonType, Order, OrderLine
 from audit.models import AuditEntry
 from billing.models import Dispute, LedgerEntry, TopUp, Wallet
@@ -81,6 +81,19 @@ def _axes(model, count, **extra):
               path_info="/login/", **extra)
         for _ in range(count)
     )
+
+
+def _api_tokens(count):
+    ApiToken.objects.bulk_create(
+        ApiToken(holder=holder, name="Gestionale", prefix=f"p{next(_n)}", key_hash="0" * 64) for holder in _holders(count))
+
+
+def _delegates(count):
+    holder, now = make_holder(), timezone.now()
+    Delegate.objects.bulk_create(
+        Delegate(holder=holder, user=user, email=f"{user.username}@example.it", role="lettura",
+                 token_hash=f"{user.pk:064d}", invited_at=now, token_expires_at=now)
+        for user in _users(count))
 
 
 def _periodic_tasks(count):
@@ -176,6 +189,8 @@ BUILDERS = {
         IntervalSchedule(every=next(_n), period="hours") for _ in range(count)),
     "accounts.User": _users,
     "accounts.Holder": _holders,
+    "accounts.ApiToken": _api_tokens,
+    "accounts.Delegate": _delegates,
     "accounts.Operation": lambda count: Operation.objects.bulk_create(
         Operation(holder=holder, kind=Operation.Kind.TOPUP, description="Ricarica") for holder in _holders(count)),
     "mailboxes.Plan": lambda count: Plan.objects.bulk_create(
