@@ -25,33 +25,43 @@ def active_user_with_holder(user_id):
         row = cursor.fetchone()
     if row is None:
         return None
-    user_row, holder_row, wallet_row, counts_row = _split(row, _USER_FIELDS, _HOLDER_FIELDS, _WALLET_FIELDS)
+    user_row, holder_rows = _split(row, _USER_FIELDS)
     user = User.from_db(connection.alias, _USER_FIELDS, user_row)
-    holder = None
-    if holder_row[0] is not None:
-        # JSON arrives as text from both databases' cursors; the ORM would decode it so.
-        holder = Holder.from_db(connection.alias, _HOLDER_FIELDS, (*holder_row[:-1], json.loads(holder_row[-1])))
-        wallet_model = apps.get_model("billing", "Wallet")
-        _keep_related(holder, Holder.wallet,
-                      wallet_model.from_db(connection.alias, _WALLET_FIELDS, wallet_row) if wallet_row[0] is not None else None)
-        _keep_related(holder, Holder.counts,
-                      HolderCounts.from_db(connection.alias, _COUNTS_FIELDS, counts_row) if counts_row[0] is not None else None)
-    _keep_related(user, User.holder, holder)
+    _keep_related(user, User.holder, _holder_from(holder_rows))
     return user
+
+
+def _holder_from(rows):
+    """The holder, with wallet and counts cached on it, from the columns _HOLDER_COLUMNS selects;
+    None when the holder's are NULL (a LEFT JOIN that found none)."""
+    holder_row, wallet_row, counts_row = _split(rows, _HOLDER_FIELDS, _WALLET_FIELDS)
+    if holder_row[0] is None:
+        return None
+    # JSON arrives as text from both databases' cursors; the ORM would decode it so.
+    holder = Holder.from_db(connection.alias, _HOLDER_FIELDS, (*holder_row[:-1], json.loads(holder_row[-1])))
+    wallet_model = apps.get_model("billing", "Wallet")
+    _keep_related(holder, Holder.wallet,
+                  wallet_model.from_db(connection.alias, _WALLET_FIELDS, wallet_row) if wallet_row[0] is not None else None)
+    _keep_related(holder, Holder.counts,
+                  HolderCounts.from_db(connection.alias, _COUNTS_FIELDS, counts_row) if counts_row[0] is not None else None)
+    return holder
 
 
 # Every request of a signed-in user runs this, so it is written out: the ORM took 0.9 ms of CPU to
 # build the same join and load it, a quarter of a dashboard's. Each model's columns are in its field
 # order (Model.from_db takes them so). The dates are left out, deferred: no request reads them, and
 # their values come differently from each database's cursor; whoever asks for one loads it.
-_ACTIVE_USER_WITH_HOLDER = """
-    SELECT u.id, u.password, u.is_superuser, u.username, u.first_name, u.last_name, u.email,
-           u.is_staff, u.is_active,
-           h.id, h.user_id, h.first_name, h.last_name, h.fiscal_code, h.email, h.phone, h.street,
-           h.postal_code, h.city, h.province, h.country, h.company_name, h.vat_number, h.sdi_code,
-           h.invoice_pec, h.language, h.alert_emails,
-           w.id, w.holder_id, w.balance_cents, w.debt_cents, w.spending_frozen,
-           c.holder_id, c.mailboxes, c.operations, c.renewal_changes
+_USER_COLUMNS = """
+    u.id, u.password, u.is_superuser, u.username, u.first_name, u.last_name, u.email, u.is_staff,
+    u.is_active"""
+_HOLDER_COLUMNS = """
+    h.id, h.user_id, h.first_name, h.last_name, h.fiscal_code, h.email, h.phone, h.street,
+    h.postal_code, h.city, h.province, h.country, h.company_name, h.vat_number, h.sdi_code,
+    h.invoice_pec, h.language, h.alert_emails,
+    w.id, w.holder_id, w.balance_cents, w.debt_cents, w.spending_frozen,
+    c.holder_id, c.mailboxes, c.operations, c.renewal_changes"""
+_ACTIVE_USER_WITH_HOLDER = f"""
+    SELECT {_USER_COLUMNS}, {_HOLDER_COLUMNS}
       FROM accounts_user u
       LEFT JOIN accounts_holder h ON h.user_id = u.id
       LEFT JOIN billing_wallet w ON w.holder_id = h.id
@@ -183,10 +193,34 @@ def delegate_user_for_login(email):
 
 
 def delegate_user_get(user_id):
-    """A delegated user's session user with their holder, the holder's wallet and list counts, in one
-    query, as active_user_with_holder gives a holder's."""
-    return (User.objects.select_related("delegate__holder__wallet", "delegate__holder__counts")
-            .filter(pk=user_id, is_active=True, delegate__revoked_at__isnull=True).first())
+    """A delegated user's session user (active, not revoked) with their Delegate row, its holder
+    and the holder's wallet and list counts, in one query written out as active_user_with_holder's
+    is, or None. The delegate's dates but ``revoked_at`` (NULL here) are deferred likewise."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ACTIVE_DELEGATE_USER, [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    user_row, delegate_row, holder_rows = _split(row, _USER_FIELDS, _DELEGATE_FIELDS)
+    user = User.from_db(connection.alias, _USER_FIELDS, user_row)
+    delegate = Delegate.from_db(connection.alias, _DELEGATE_FIELDS, delegate_row)
+    delegate.holder = _holder_from(holder_rows)
+    _keep_related(user, User.delegate, delegate)
+    return user
+
+
+_ACTIVE_DELEGATE_USER = f"""
+    SELECT {_USER_COLUMNS},
+           d.id, d.holder_id, d.user_id, d.email, d.role, d.token_hash, d.revoked_at, d.session_version,
+           {_HOLDER_COLUMNS}
+      FROM accounts_user u
+      JOIN accounts_delegate d ON d.user_id = u.id AND d.revoked_at IS NULL
+      JOIN accounts_holder h ON h.id = d.holder_id
+      LEFT JOIN billing_wallet w ON w.holder_id = h.id
+      LEFT JOIN accounts_holdercounts c ON c.holder_id = h.id
+     WHERE u.id = %s AND u.is_active
+"""
+_DELEGATE_FIELDS = ("id", "holder_id", "user_id", "email", "role", "token_hash", "revoked_at", "session_version")
 
 
 def delegates_for_holder(holder):

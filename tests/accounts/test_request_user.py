@@ -10,12 +10,14 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import Holder, HolderCounts, User
-from accounts.selectors import active_user_with_holder, holder_counts
-from tests.factories import make_holder, make_mailbox
+from accounts.models import Delegate, Holder, HolderCounts, User
+from accounts.selectors import active_user_with_holder, delegate_user_get, holder_counts
+from accounts.services import delegate_revoke
+from tests.factories import make_delegate, make_holder, make_mailbox
 
 # Left out of the statement on purpose: no request reads them (the module says why).
-DEFERRED = {User: {"last_login", "date_joined"}, Holder: {"created_at"}}
+DEFERRED = {User: {"last_login", "date_joined"}, Holder: {"created_at"},
+            Delegate: {"invited_at", "token_expires_at", "accepted_at"}}
 
 
 def orm_user(user_id):
@@ -85,6 +87,28 @@ def test_inactive_or_unknown_users_are_none(busy_holder):
     User.objects.filter(pk=busy_holder.user_id).update(is_active=False)
     assert active_user_with_holder(busy_holder.user_id) is None
     assert active_user_with_holder(10**9) is None
+
+
+def test_a_delegated_users_read_is_the_orms_too_and_ends_with_the_revocation(busy_holder):
+    delegate = make_delegate(busy_holder, "tecnico")
+    expected = User.objects.select_related("delegate__holder__wallet", "delegate__holder__counts").get(
+        pk=delegate.user_id)
+
+    with CaptureQueriesContext(connection) as queries:
+        user = delegate_user_get(delegate.user_id)
+        loaded = user.delegate
+        seen = (loaded.user is user, loaded.holder.wallet.balance_cents, loaded.holder.counts.mailboxes)
+
+    assert len(queries) == 1 and seen == (True, 1234, 1)
+    for mine, orm in [(user, expected), (loaded, expected.delegate), (loaded.holder, expected.delegate.holder),
+                      (loaded.holder.wallet, expected.delegate.holder.wallet)]:
+        assert loaded_fields(mine) == loaded_fields(orm)
+        assert mine.get_deferred_fields() == DEFERRED.get(type(mine), set())
+    assert loaded.accepted_at == expected.delegate.accepted_at  # a deferred date, loaded when asked
+
+    delegate_revoke(delegate_id=delegate.pk, holder_id=busy_holder.pk)
+    assert delegate_user_get(delegate.user_id) is None
+    assert delegate_user_get(busy_holder.user_id) is None  # a holder's user is no delegated user
 
 
 SQLITE_CHECK = """
