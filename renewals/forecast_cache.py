@@ -41,16 +41,10 @@ def cached_attention_html(*, holder, today, language, pending_orders, render):
     ``render(digest, attention)`` and kept. Its mailbox facts (renewals.attention) read the same
     columns the change count follows, so they share the forecast's key; the pending orders move no
     count, so they are read for each request and name the kept card."""
-    key = _forecast_key(holder, today)
-    part = f"attention-html:{language}:{pending_orders.count}:{pending_orders.shortfall_cents}"
-    kept = _cache_get_many(key, [part])
-    if kept is None:
-        key, kept = None, {}
-    html = kept.get(part)
-    if html is None:
-        html = render(*_dashboard_facts(holder=holder, today=today, key=key))
-        _cache_set_many(key, {part: html})
-    return mark_safe(html)
+    return _kept_html(
+        holder=holder, today=today,
+        part=f"attention-html:{language}:{pending_orders.count}:{pending_orders.shortfall_cents}",
+        make=lambda key: render(*_dashboard_facts(holder=holder, today=today, key=key)))
 
 
 def _dashboard_facts(*, holder, today, key):
@@ -68,14 +62,22 @@ def _dashboard_facts(*, holder, today, key):
 def cached_forecast_html(*, holder, today, number, language, render):
     """The forecast page's content for page ``number`` in ``language``, as HTML: kept, or made by
     ``render(digest, page)`` from the kept (or computed) forecast and kept."""
+    return _kept_html(
+        holder=holder, today=today, part=f"html:{language}:{number}",
+        make=lambda key: render(*_forecast_page(holder=holder, today=today, number=number, key=key)))
+
+
+def _kept_html(*, holder, today, part, make):
+    """The HTML kept as ``part`` under the holder's forecast key, or ``make(key)``'s, then kept.
+    ``key`` is None where nothing can be kept (no counts, the cache unreadable): made for this
+    request only."""
     key = _forecast_key(holder, today)
-    part = f"html:{language}:{number}"
     kept = _cache_get_many(key, [part])
     if kept is None:
         key, kept = None, {}
     html = kept.get(part)
     if html is None:
-        html = render(*_forecast_page(holder=holder, today=today, number=number, key=key))
+        html = make(key)
         _cache_set_many(key, {part: html})
     return mark_safe(html)
 
