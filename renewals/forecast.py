@@ -61,13 +61,8 @@ class ForecastMonth:
     running_gross_cents: int = 0  # this month's and every earlier month's
 
 
-@dataclass(frozen=True)
-class Forecast:
-    today: date
-    until: date  # the first day past the forecast
-    balance_cents: int
-    rows: list  # ForecastRow, in the order the nights charge them
-    months: list = field(default_factory=list)  # ForecastMonth, in order, only those with rows
+class _YearFigures:
+    """What a forecast and its digest both derive from ``until`` and ``months``."""
 
     @property
     def last_day(self):
@@ -76,6 +71,15 @@ class Forecast:
     @property
     def total_gross_cents(self):
         return self.months[-1].running_gross_cents if self.months else 0
+
+
+@dataclass(frozen=True)
+class Forecast(_YearFigures):
+    today: date
+    until: date  # the first day past the forecast
+    balance_cents: int
+    rows: list  # ForecastRow, in the order the nights charge them
+    months: list = field(default_factory=list)  # ForecastMonth, in order, only those with rows
 
     @property
     def credit_runs_out_on(self):
@@ -115,7 +119,7 @@ class TopUpNeed:
 
 
 @dataclass(frozen=True)
-class ForecastDigest:
+class ForecastDigest(_YearFigures):
     """A forecast without its rows: what the dashboard and every page of the forecast print, small
     enough to keep in the cache (renewals.forecast_cache) and read back in well under a millisecond."""
 
@@ -126,14 +130,6 @@ class ForecastDigest:
     months: tuple  # ForecastMonth
     credit_runs_out_on: date | None
     topups: tuple  # TopUpNeed, one for each of TOPUP_HORIZON_DAYS
-
-    @property
-    def last_day(self):
-        return self.until - timedelta(days=1)
-
-    @property
-    def total_gross_cents(self):
-        return self.months[-1].running_gross_cents if self.months else 0
 
     @property
     def page_count(self):
