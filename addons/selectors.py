@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from billing.selectors import holder_available_cents, wallet_available_cents
+from billing.selectors import holder_shortfall_cents, wallet_available_cents
 from mailboxes.selectors import mailbox_list_conditions
 
 from .models import Addon, AddonType, Order
@@ -72,7 +72,7 @@ def pending_orders_of(holder):
     count, total = _orders_awaiting_credit(holder.pk)
     if not count:
         return PendingOrders(count=0, shortfall_cents=0)
-    return PendingOrders(count=count, shortfall_cents=max(0, total - holder_available_cents(holder)))
+    return PendingOrders(count=count, shortfall_cents=holder_shortfall_cents(holder, total))
 
 
 # The CSV export of Lista caselle PEC: documented column by column in docs/foundation.md.

@@ -40,6 +40,11 @@ def wallet_shortfall_cents(wallet, cost_cents):
     return max(0, cost_cents - wallet.balance_cents + wallet.debt_cents)
 
 
+def holder_shortfall_cents(holder, cost_cents):
+    """wallet_shortfall_cents from the wallet the request's holder was loaded with, else read."""
+    return max(0, cost_cents - holder_available_cents(holder))
+
+
 def holder_available_cents(holder):
     """wallet_available_cents from the wallet the request's holder was loaded with, else read."""
     if Holder.wallet.is_cached(holder):

@@ -17,7 +17,7 @@ from django.db.models import (
 
 from addons.models import Addon, AddonType
 from billing.models import Wallet
-from billing.selectors import holder_available_cents, holder_balance_cents
+from billing.selectors import holder_balance_cents, holder_shortfall_cents
 from mailboxes.models import Mailbox, Plan
 from mailboxes.selectors import mailbox_get_for_holder
 
@@ -254,7 +254,7 @@ def mailbox_renewal_block(*, mailbox, addons, today):
         "active_addons": active,
         "quote": quote,
         "balance_cents": balance,
-        "shortfall_cents": max(0, quote.total_gross_cents - holder_available_cents(mailbox.holder)),
+        "shortfall_cents": holder_shortfall_cents(mailbox.holder, quote.total_gross_cents),
         "window_open": renewal_window_open(mailbox=mailbox, today=today),
         "can_switch_auto_renew": mailbox.status in (Mailbox.Status.CERTIFIED, Mailbox.Status.EXPIRED),
     }

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import holder_required
 from addons.selectors import pending_orders_of
 from billing.links import topup_url
-from billing.selectors import holder_available_cents, holder_balance_cents
+from billing.selectors import holder_balance_cents, holder_shortfall_cents
 from core.csv_download import csv_download
 from core.money import format_euro
 from invoices.selectors import invoice_missing_data
@@ -169,7 +169,7 @@ def _bulk_renew_quote_page(request, selection, *, renewal_key, refusal=None):
     """The quote, again after a refusal: the key stays, since nothing was paid under it."""
     quote = bulk_renewal_quote(holder=request.holder, mailbox_ids=selection.ids, today=timezone.localdate())
     balance = holder_balance_cents(request.holder)
-    shortfall = max(0, quote.gross_cents - holder_available_cents(request.holder))
+    shortfall = holder_shortfall_cents(request.holder, quote.gross_cents)
     return render(request, "renewals/bulk_renew.html", {
         "quote": quote, "selection": selection.as_fields(), "refusal": refusal, "balance_cents": balance,
         "shortfall_cents": shortfall, "topup_url": topup_url(shortfall), "list_url": _list_url(request.POST),
