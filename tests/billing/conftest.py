@@ -4,12 +4,11 @@ import hmac
 import importlib
 import itertools
 import json
-import threading
 import time
 import uuid
+from functools import partial
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from accounts.models import Operation
@@ -17,6 +16,7 @@ from accounts.services import operation_log
 from billing import stripe_gateway
 from billing.models import TopUp
 from billing.selectors import ledger_mismatches
+from tests.races import run_together
 
 WEBHOOK_SECRET = "whsec_unit_tests"
 DEFAULT_PLANS_MIGRATION = importlib.import_module("mailboxes.migrations.0002_default_plans")
@@ -98,23 +98,12 @@ def post_body(client, body, signature):
 
 def deliver_at_once(bodies):
     """Each signed body posted to the webhook from its own thread and database connection, all
-    released together; the status codes, in the order they came back."""
-    barrier = threading.Barrier(len(bodies))
-    statuses = []
-
-    def deliver(body):
-        try:
-            barrier.wait()
-            statuses.append(post_body(Client(), body, sign(body)).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver, args=(body,)) for body in bodies]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return statuses
+    released together; the status codes, in the bodies' order."""
+    responses = run_together(*(partial(post_body, Client(), body, sign(body)) for body in bodies))
+    for response in responses:
+        if isinstance(response, Exception):
+            raise response
+    return [response.status_code for response in responses]
 
 
 def charge_event(charge_id, event_type="charge.refunded", **fields):
